@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "practitioners"
+
+urlpatterns = [
+    path("", views.PractitionerListView.as_view(), name="list"),
+    path("new/", views.PractitionerEditView.as_view(), name="create"),
+    path("<uuid:public_id>/", views.PractitionerDetailView.as_view(), name="detail"),
+    path("<uuid:public_id>/edit/", views.PractitionerEditView.as_view(), name="edit"),
+    path("<uuid:public_id>/contact/", views.ContactEditView.as_view(), name="contact"),
+]

@@ -1,0 +1,145 @@
+"""Registry pages: thin views over forms, selectors and services."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterView
+
+from . import roles
+from .filters import PractitionerFilter
+from .forms import ContactForm, InamiPeriodFormSet, PractitionerForm
+from .history import record_history
+from .models import Practitioner
+from .selectors import practitioners_with_current_inami
+
+
+class RegistryManagerRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Front desk and administrators; anybody else logged in gets 403."""
+
+    raise_exception = False
+
+    def test_func(self) -> bool:
+        return roles.can_manage_registry(self.request.user)
+
+    def handle_no_permission(self):
+        self.raise_exception = self.request.user.is_authenticated
+        return super().handle_no_permission()
+
+
+class PractitionerAccessMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Front desk, administrators, and the practitioner the record belongs to."""
+
+    def get_practitioner(self) -> Practitioner:
+        if not hasattr(self, "_practitioner"):
+            self._practitioner = get_object_or_404(Practitioner, public_id=self.kwargs["public_id"])
+        return self._practitioner
+
+    def test_func(self) -> bool:
+        return roles.can_view_practitioner(self.request.user, self.get_practitioner())
+
+    def handle_no_permission(self):
+        self.raise_exception = self.request.user.is_authenticated
+        return super().handle_no_permission()
+
+
+class PractitionerListView(RegistryManagerRequiredMixin, FilterView):
+    filterset_class = PractitionerFilter
+    template_name = "practitioners/list.html"
+    context_object_name = "practitioners"
+
+    def get_queryset(self):
+        return practitioners_with_current_inami()
+
+    def get_paginate_by(self, queryset) -> int:
+        try:
+            size = int(self.request.GET.get("page_size", settings.PRACTITIONERS_PAGE_SIZE))
+        except ValueError:
+            size = settings.PRACTITIONERS_PAGE_SIZE
+        return max(1, min(size, settings.PRACTITIONERS_MAX_PAGE_SIZE))
+
+
+class PractitionerDetailView(PractitionerAccessMixin, DetailView):
+    template_name = "practitioners/detail.html"
+    context_object_name = "practitioner"
+
+    def get_object(self, queryset=None) -> Practitioner:
+        return self.get_practitioner()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        practitioner = self.object
+        today = timezone.localdate()
+        periods = list(practitioner.inami_periods.all())
+        current = [p for p in periods if p.covers(today)]
+        context.update(
+            periods=periods,
+            current_period=max(current, key=lambda p: p.start_date, default=None),
+            conventioned_today=any(p.conventioned for p in current),
+            history=record_history(practitioner),
+            can_edit=roles.can_manage_registry(self.request.user),
+            is_own_record=roles.own_practitioner(self.request.user) == practitioner,
+        )
+        return context
+
+
+class PractitionerEditView(RegistryManagerRequiredMixin, TemplateView):
+    """Create or edit a whole record with its INAMI periods; nothing is saved unless all is valid."""
+
+    template_name = "practitioners/form.html"
+
+    def get_practitioner(self) -> Practitioner | None:
+        public_id = self.kwargs.get("public_id")
+        return get_object_or_404(Practitioner, public_id=public_id) if public_id else None
+
+    def get(self, request, *args, **kwargs):
+        practitioner = self.get_practitioner()
+        form = PractitionerForm(instance=practitioner)
+        formset = InamiPeriodFormSet(instance=practitioner or Practitioner(), prefix="periods")
+        return self.render_to_response(self.get_context_data(form=form, formset=formset, practitioner=practitioner))
+
+    def post(self, request, *args, **kwargs):
+        practitioner = self.get_practitioner()
+        form = PractitionerForm(request.POST, instance=practitioner)
+        formset = InamiPeriodFormSet(request.POST, instance=practitioner or Practitioner(), prefix="periods")
+        form_valid = form.is_valid()
+        if form_valid:
+            formset.instance = form.instance
+        if form_valid and formset.is_valid():
+            with transaction.atomic():
+                saved = form.save()
+                formset.instance = saved
+                formset.save()
+            messages.success(request, _("The record of %(name)s has been saved.") % {"name": saved})
+            return redirect(saved)
+        formset.is_valid()
+        messages.error(request, _("The record was not saved: please correct the fields marked in red."))
+        return self.render_to_response(
+            self.get_context_data(form=form, formset=formset, practitioner=practitioner)
+        )
+
+
+class ContactEditView(PractitionerAccessMixin, TemplateView):
+    """A practitioner edits the contact data of their own record."""
+
+    template_name = "practitioners/contact_form.html"
+
+    def get(self, request, *args, **kwargs):
+        form = ContactForm(instance=self.get_practitioner())
+        return self.render_to_response(self.get_context_data(form=form, practitioner=self.get_practitioner()))
+
+    def post(self, request, *args, **kwargs):
+        form = ContactForm(request.POST, instance=self.get_practitioner())
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your contact details have been saved."))
+            return redirect(self.get_practitioner())
+        messages.error(request, _("Nothing was saved: please correct the fields marked in red."))
+        return self.render_to_response(
+            self.get_context_data(form=form, practitioner=self.get_practitioner())
+        )
