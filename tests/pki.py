@@ -1,0 +1,414 @@
+"""A test PKI shaped like eHealth's, and keystore writers (Java keytool, cryptography, ours).
+
+Everything is built by test code: no real certificate is involved. RSA keys come from a small
+pool generated once per process (key generation is the slow part). Keytool-built keystores are
+cached per process, since each JVM start costs about half a second.
+
+Typical use::
+
+    auth = person_certificate(production_pki(), ssin="85073003328")
+    enc = encryption_certificate(auth)
+    data = keytool_keystore(ehealth_entries(production_pki(), auth, [enc]), layout="legacy")
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from ehealth_certs.pkcs12 import KeystoreEntry, build_keystore
+
+PASSWORD = "Passw0rd-test"
+"""Default keystore password (printable ASCII, long enough for keytool)."""
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+"""Reference time: default validity periods are relative to it; pass it as ``now`` to validation."""
+
+DEFAULT_SSIN = "85073003328"
+DEFAULT_CBE = "0566988259"
+
+PRODUCTION_ROOT_CN = "ZetesConfidens Private Trust PKI - root CA 001"
+PRODUCTION_ISSUING_CN = "ZetesConfidens Private Trust PKI - eHealth issuing CA 001"
+ACCEPTANCE_ROOT_CN = "TEST-ZetesConfidens Private Trust PKI - test root CA 001"
+ACCEPTANCE_ISSUING_CN = "TEST-ZetesConfidens-eHealth acceptance test-issuing CA 001"
+
+Layout = Literal["modern", "legacy"]
+
+
+# --------------------------------------------------------------------------- keys and certificates
+
+
+@functools.cache
+def rsa_key(index: int) -> rsa.RSAPrivateKey:
+    """The ``index``-th RSA 2048 key of the per-process pool (same index, same key)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+# Pool indexes: each role gets its own keys so no two certificates share one by accident.
+_CA_KEYS = {"production": (0, 1), "acceptance": (2, 3), "rogue": (4, 5)}
+AUTH_KEY, ENCRYPTION_KEY, OTHER_KEY = 6, 8, 10
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A certificate with its private key."""
+
+    key: rsa.RSAPrivateKey
+    cert: x509.Certificate
+
+
+@dataclass(frozen=True)
+class Pki:
+    environment: str
+    root: Issued
+    issuing: Issued
+
+    @property
+    def bundle(self) -> tuple[x509.Certificate, ...]:
+        """The CA bundle an installation configures for this environment."""
+        return (self.root.cert, self.issuing.cert)
+
+    def bundle_pem(self) -> bytes:
+        return b"".join(pem_certificate(cert) for cert in self.bundle)
+
+
+def issue(
+    issuer: Issued | None,
+    subject: x509.Name,
+    key: rsa.RSAPrivateKey,
+    *,
+    not_before: datetime,
+    not_after: datetime,
+    ca: bool = False,
+) -> Issued:
+    """Sign a certificate for ``key`` (self-signed when ``issuer`` is None)."""
+    signer = issuer.key if issuer else key
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    if issuer is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
+        )
+    if not ca:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
+    return Issued(key, builder.sign(signer, hashes.SHA256()))
+
+
+def _ca_name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ZetesConfidens"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "BE"),
+        ]
+    )
+
+
+def make_pki(environment: str, root_cn: str, issuing_cn: str, key_indexes: tuple[int, int]) -> Pki:
+    not_before, not_after = NOW - timedelta(days=5 * 365), NOW + timedelta(days=20 * 365)
+    root = issue(None, _ca_name(root_cn), rsa_key(key_indexes[0]), not_before=not_before, not_after=not_after, ca=True)
+    issuing = issue(
+        root, _ca_name(issuing_cn), rsa_key(key_indexes[1]), not_before=not_before, not_after=not_after, ca=True
+    )
+    return Pki(environment, root, issuing)
+
+
+@functools.cache
+def production_pki() -> Pki:
+    return make_pki("production", PRODUCTION_ROOT_CN, PRODUCTION_ISSUING_CN, _CA_KEYS["production"])
+
+
+@functools.cache
+def acceptance_pki() -> Pki:
+    return make_pki("acceptance", ACCEPTANCE_ROOT_CN, ACCEPTANCE_ISSUING_CN, _CA_KEYS["acceptance"])
+
+
+@functools.cache
+def rogue_pki() -> Pki:
+    """Same names as production, other keys: its certificates must not be trusted."""
+    return make_pki("production", PRODUCTION_ROOT_CN, PRODUCTION_ISSUING_CN, _CA_KEYS["rogue"])
+
+
+def person_subject(ssin: str = DEFAULT_SSIN, given: str = "Jan", family: str = "Peeters") -> x509.Name:
+    return x509.Name.from_rfc4514_string(
+        f"CN=SSIN={ssin},OU=eHealth-platform Belgium,OU={given} {family},OU=SSIN={ssin},"
+        "O=Federal Government,C=BE"
+    )
+
+
+def organisation_subject(
+    cbe: str = DEFAULT_CBE, *, nihii: str | None = None, name: str = "Oxygen Practice"
+) -> x509.Name:
+    """An organisation certificate: ``CBE=`` (or ``NIHII-HOSPITAL=`` when nihii is given)."""
+    identifier = f"NIHII-HOSPITAL={nihii}" if nihii else f"CBE={cbe}"
+    return x509.Name.from_rfc4514_string(
+        f"CN={identifier},OU=eHealth-platform Belgium,OU={name},OU={identifier},OU=oxygen,"
+        "O=Federal Government,C=BE"
+    )
+
+
+def _validity(not_before: datetime | None, not_after: datetime | None) -> dict[str, datetime]:
+    return {
+        "not_before": not_before or NOW - timedelta(days=30),
+        "not_after": not_after or NOW + timedelta(days=3 * 365),
+    }
+
+
+def person_certificate(
+    pki: Pki,
+    *,
+    ssin: str = DEFAULT_SSIN,
+    given: str = "Jan",
+    family: str = "Peeters",
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    key_index: int = AUTH_KEY,
+) -> Issued:
+    """An authentication certificate of a person (default: valid from 30 days ago for 3 years)."""
+    subject = person_subject(ssin, given, family)
+    return issue(pki.issuing, subject, rsa_key(key_index), **_validity(not_before, not_after))
+
+
+def organisation_certificate(
+    pki: Pki,
+    *,
+    cbe: str = DEFAULT_CBE,
+    nihii: str | None = None,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+    key_index: int = AUTH_KEY,
+) -> Issued:
+    subject = organisation_subject(cbe, nihii=nihii)
+    return issue(pki.issuing, subject, rsa_key(key_index), **_validity(not_before, not_after))
+
+
+def encryption_certificate(auth: Issued, *, key_index: int = ENCRYPTION_KEY) -> Issued:
+    """An encryption (ETK) certificate: same subject, issued by the authentication key."""
+    not_before = auth.cert.not_valid_before_utc
+    not_after = auth.cert.not_valid_after_utc
+    return issue(auth, auth.cert.subject, rsa_key(key_index), not_before=not_before, not_after=not_after)
+
+
+# --------------------------------------------------------------------------- keystore contents
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    alias: str
+    key: rsa.RSAPrivateKey
+    cert: x509.Certificate
+    chain: tuple[x509.Certificate, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrustedEntry:
+    alias: str
+    cert: x509.Certificate
+
+
+StoreEntry = KeyEntry | TrustedEntry
+
+
+def encryption_alias(enc: Issued) -> str:
+    """eHealth names encryption entries after their certificate's serial number."""
+    return str(enc.cert.serial_number)
+
+
+def ehealth_entries(
+    pki: Pki,
+    auth: Issued,
+    encryption: Sequence[Issued] = (),
+    *,
+    auth_first: bool = True,
+    auth_alias: str = "authentication",
+    with_ca_entries: bool = True,
+) -> list[StoreEntry]:
+    """The entries of an eHealth keystore: authentication, encryption keys, then CA certificates."""
+    chain = (pki.issuing.cert, pki.root.cert)
+    auth_entry = KeyEntry(auth_alias, auth.key, auth.cert, chain)
+    enc_entries = [KeyEntry(encryption_alias(enc), enc.key, enc.cert, (auth.cert, *chain)) for enc in encryption]
+    keys: list[StoreEntry] = [auth_entry, *enc_entries] if auth_first else [*enc_entries, auth_entry]
+    if not with_ca_entries:
+        return keys
+    return [*keys, TrustedEntry("ehealth-root", pki.root.cert), TrustedEntry("ehealth-issuing", pki.issuing.cert)]
+
+
+def expected_aliases(entries: Sequence[StoreEntry]) -> list[str]:
+    return [entry.alias for entry in entries]
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def python_keystore(entries: Sequence[StoreEntry], password: str = PASSWORD) -> bytes:
+    """Write with ``ehealth_certs.pkcs12.build_keystore`` (modern layout); chain certificates
+    become alias-less certificate bags, as Java writes them."""
+    keystore_entries: list[KeystoreEntry] = []
+    chain_certs: list[x509.Certificate] = []
+    for entry in entries:
+        if isinstance(entry, KeyEntry):
+            keystore_entries.append(KeystoreEntry(entry.alias, None, entry.cert, entry.key))
+            chain_certs.extend(cert for cert in entry.chain if cert not in chain_certs)
+        else:
+            keystore_entries.append(KeystoreEntry(entry.alias, None, entry.cert, trusted=True))
+    trusted = {entry.cert for entry in entries if isinstance(entry, TrustedEntry)}
+    keys = {entry.cert for entry in entries if isinstance(entry, KeyEntry)}
+    keystore_entries += [KeystoreEntry(None, None, cert) for cert in chain_certs if cert not in trusted | keys]
+    return build_keystore(keystore_entries, password)
+
+
+def mismatched_keystore(auth: Issued, other_key: rsa.RSAPrivateKey, password: str = PASSWORD) -> bytes:
+    """An ``authentication`` entry whose private key does not belong to its certificate."""
+    return build_keystore([KeystoreEntry("authentication", b"auth-id", auth.cert, other_key)], password)
+
+
+def cryptography_keystore(
+    entry: KeyEntry, password: str = PASSWORD, *, extra: Sequence[TrustedEntry] = ()
+) -> bytes:
+    """One key entry written by ``cryptography`` (modern: PBES2/AES-256, SHA-256 MAC), its chain
+    and ``extra`` certificates (with friendly names) as further certificate bags."""
+    cas = [*entry.chain, *(pkcs12.PKCS12Certificate(t.cert, t.alias.encode()) for t in extra)]
+    return pkcs12.serialize_key_and_certificates(
+        entry.alias.encode(), entry.key, entry.cert, cas, serialization.BestAvailableEncryption(password.encode())
+    )
+
+
+_KEYTOOL_JVM_OPTIONS = (
+    "-J-XX:+UseSerialGC",
+    "-J-XX:TieredStopAtLevel=1",
+    "-J-Xshare:auto",
+    "-J-Duser.language=en",
+    "-J-Duser.country=US",
+)
+
+
+def keytool(*args: str, legacy: bool = False) -> str:
+    """Run Java's keytool (from PATH) and return its output; fail loudly when missing or failing."""
+    executable = shutil.which("keytool")
+    if executable is None:
+        raise RuntimeError("keytool not found on PATH: install a Java runtime (apt-get install default-jre-headless)")
+    command = [executable, *_KEYTOOL_JVM_OPTIONS, *(["-J-Dkeystore.pkcs12.legacy"] if legacy else []), *args]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(f"keytool {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
+    return completed.stdout
+
+
+_keytool_cache: dict[tuple[object, ...], bytes] = {}
+
+
+def keytool_keystore(entries: Sequence[StoreEntry], password: str = PASSWORD, *, layout: Layout = "modern") -> bytes:
+    """A keystore written by Java itself, entries added in the given order.
+
+    Each key entry is written alone by ``cryptography`` and merged with
+    ``keytool -importkeystore``; trusted entries are added with ``keytool -importcert``.
+    Java re-encodes the whole file at each step, so the result is a genuine Java file of the
+    chosen layout (``legacy``: ``-J-Dkeystore.pkcs12.legacy``). Cached per process.
+    """
+    cache_key = (layout, password, *(_entry_signature(entry) for entry in entries))
+    if cache_key not in _keytool_cache:
+        _keytool_cache[cache_key] = _run_keytool_merge(entries, password, layout == "legacy")
+    return _keytool_cache[cache_key]
+
+
+def _entry_signature(entry: StoreEntry) -> tuple[object, ...]:
+    chain = entry.chain if isinstance(entry, KeyEntry) else ()
+    return (type(entry).__name__, entry.alias, entry.cert, *chain)
+
+
+def _run_keytool_merge(entries: Sequence[StoreEntry], password: str, legacy: bool) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        destination = Path(tmp, "keystore.p12")
+        store = ("-keystore", str(destination), "-storetype", "PKCS12", "-storepass", password)
+        for index, entry in enumerate(entries):
+            source = Path(tmp, f"entry{index}")
+            if isinstance(entry, KeyEntry):
+                source.write_bytes(cryptography_keystore(entry, password))
+                keytool(
+                    "-importkeystore", "-noprompt",
+                    "-srckeystore", str(source), "-srcstoretype", "PKCS12", "-srcstorepass", password,
+                    "-srcalias", entry.alias, "-destalias", entry.alias,
+                    "-destkeystore", str(destination), "-deststoretype", "PKCS12", "-deststorepass", password,
+                    legacy=legacy,
+                )  # fmt: skip
+            else:
+                source.write_bytes(pem_certificate(entry.cert))
+                keytool("-importcert", "-noprompt", "-alias", entry.alias, "-file", str(source), *store, legacy=legacy)
+        return destination.read_bytes()
+
+
+_LIST_LINE = re.compile(r"^(?P<alias>[^,\n]+), .+, (?P<kind>\w+Entry),\s*$", re.MULTILINE)
+
+
+def keytool_list(data: bytes, password: str) -> dict[str, str]:
+    """``keytool -list`` of a PKCS#12 file: alias -> entry type (``PrivateKeyEntry``, ...)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "keystore.p12")
+        path.write_bytes(data)
+        output = keytool("-list", "-keystore", str(path), "-storetype", "PKCS12", "-storepass", password)
+    return {match["alias"]: match["kind"] for match in _LIST_LINE.finditer(output)}
+
+
+# --------------------------------------------------------------------------- files that are not keystores
+
+
+def pem_certificate(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def der_certificate(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def pdf_bytes() -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+        b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+@functools.cache
+def jks_keystore(cert: x509.Certificate, password: str = PASSWORD) -> bytes:
+    """A Java JKS keystore (not PKCS#12) holding ``cert`` as a trusted entry."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pem, store = Path(tmp, "cert.pem"), Path(tmp, "store.jks")
+        pem.write_bytes(pem_certificate(cert))
+        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", str(pem),
+                "-keystore", str(store), "-storetype", "JKS", "-storepass", password)  # fmt: skip
+        return store.read_bytes()
+
+
+def etk_blob(auth: Issued, enc: Issued) -> bytes:
+    """An ETK-like CMS SignedData: the encryption certificate signed with the authentication key."""
+    return (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(der_certificate(enc.cert))
+        .add_signer(auth.cert, auth.key, hashes.SHA256())
+        .sign(serialization.Encoding.DER, [])
+    )
