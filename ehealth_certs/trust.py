@@ -1,0 +1,102 @@
+"""eHealth trust anchors (PEM CA bundles) and certificate chain verification (no Django).
+
+The CAs are configuration, not code: an installation configures one PEM bundle per environment.
+Every certificate of a bundle is a trust anchor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+
+PRODUCTION = "production"
+ACCEPTANCE = "acceptance"
+ENVIRONMENTS = (PRODUCTION, ACCEPTANCE)
+
+MAX_CHAIN_LENGTH = 6
+"""Certificates above the leaf that a chain may have (bounds the work on hostile keystores)."""
+
+_ACCEPTANCE_NAME = re.compile(r"\bTEST\b|acceptance", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TrustSettings:
+    """The installation's environment and the CA bundle of each environment (None: not configured)."""
+
+    environment: str
+    production_cas: tuple[x509.Certificate, ...] | None = None
+    acceptance_cas: tuple[x509.Certificate, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.environment not in ENVIRONMENTS:
+            raise ValueError(f"environment must be one of {ENVIRONMENTS}, not {self.environment!r}")
+
+    def bundle(self, environment: str) -> tuple[x509.Certificate, ...] | None:
+        return self.production_cas if environment == PRODUCTION else self.acceptance_cas
+
+
+def load_ca_bundle(path: str | Path) -> tuple[x509.Certificate, ...]:
+    """All certificates of a PEM file; ValueError when it holds none."""
+    certificates = tuple(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+    if not certificates:
+        raise ValueError(f"no certificate in CA bundle {path}")
+    return certificates
+
+
+def chains_to(
+    certificate: x509.Certificate,
+    anchors: Iterable[x509.Certificate],
+    intermediates: Iterable[x509.Certificate] = (),
+    *,
+    now: datetime,
+    max_length: int = MAX_CHAIN_LENGTH,
+) -> bool:
+    """Whether ``certificate`` is issued, through valid CA certificates, by one of ``anchors``.
+
+    Issuers are found by name among the anchors and intermediates and checked by signature;
+    each candidate is expanded once (breadth first), so loops and look-alikes stay cheap.
+    """
+    anchor_set = set(anchors)
+    pool = list(dict.fromkeys([*anchor_set, *intermediates]))
+    frontier, seen = [certificate], {certificate}
+    for _ in range(max_length):
+        next_frontier = []
+        for current in frontier:
+            for issuer in pool:
+                if issuer in seen or not _issued_by(current, issuer, now):
+                    continue
+                if issuer in anchor_set:
+                    return True
+                seen.add(issuer)
+                next_frontier.append(issuer)
+        frontier = next_frontier
+    return False
+
+
+def looks_like_acceptance(name: x509.Name) -> bool:
+    """Whether a (issuer) name reads like an acceptance/test CA, e.g. ``TEST-...`` or ``...acceptance...``."""
+    return any(isinstance(attribute.value, str) and _ACCEPTANCE_NAME.search(attribute.value) for attribute in name)
+
+
+def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate, now: datetime) -> bool:
+    if issuer.subject != certificate.issuer or not _is_valid_ca(issuer, now):
+        return False
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _is_valid_ca(certificate: x509.Certificate, now: datetime) -> bool:
+    try:
+        constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+    return constraints.ca and certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc

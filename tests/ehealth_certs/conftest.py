@@ -1,0 +1,127 @@
+"""Session-wide test PKI and keystores (the factories live in tests/pki.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from ehealth_certs.trust import TrustSettings
+from tests import pki
+
+
+@pytest.fixture(scope="session")
+def production() -> pki.Pki:
+    return pki.production_pki()
+
+
+@pytest.fixture(scope="session")
+def acceptance() -> pki.Pki:
+    return pki.acceptance_pki()
+
+
+@pytest.fixture(scope="session")
+def trust(production: pki.Pki, acceptance: pki.Pki) -> TrustSettings:
+    """A production installation with both bundles configured."""
+    return TrustSettings("production", production_cas=production.bundle, acceptance_cas=acceptance.bundle)
+
+
+@pytest.fixture(scope="session")
+def auth(production: pki.Pki) -> pki.Issued:
+    """The practitioner's production authentication certificate (SSIN 85073003328)."""
+    return pki.person_certificate(production)
+
+
+@pytest.fixture(scope="session")
+def encryption(auth: pki.Issued) -> list[pki.Issued]:
+    return [
+        pki.encryption_certificate(auth, key_index=pki.ENCRYPTION_KEY),
+        pki.encryption_certificate(auth, key_index=pki.ENCRYPTION_KEY + 1),
+    ]
+
+
+@pytest.fixture(scope="session")
+def store_entries(production: pki.Pki, auth: pki.Issued, encryption: list[pki.Issued]) -> list[pki.StoreEntry]:
+    """authentication, two encryption keys, two trusted CA entries."""
+    return pki.ehealth_entries(production, auth, encryption)
+
+
+@pytest.fixture(scope="session")
+def encryption_first_entries(
+    production: pki.Pki, auth: pki.Issued, encryption: list[pki.Issued]
+) -> list[pki.StoreEntry]:
+    return pki.ehealth_entries(production, auth, encryption, auth_first=False)
+
+
+@pytest.fixture(scope="session")
+def java_keystores(
+    store_entries: list[pki.StoreEntry], encryption_first_entries: list[pki.StoreEntry]
+) -> dict[str, bytes]:
+    """Keystores written by keytool: ``modern`` and ``legacy`` (authentication first), and
+    ``modern-encryption-first`` / ``legacy-encryption-first``. Built in parallel (JVM starts)."""
+    recipes: dict[str, tuple[list[pki.StoreEntry], pki.Layout]] = {
+        "modern": (store_entries, "modern"),
+        "legacy": (store_entries, "legacy"),
+        "modern-encryption-first": (encryption_first_entries, "modern"),
+        "legacy-encryption-first": (encryption_first_entries, "legacy"),
+    }
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        futures = {
+            name: executor.submit(pki.keytool_keystore, entries, layout=layout)
+            for name, (entries, layout) in recipes.items()
+        }
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture(scope="session")
+def python_keystore(store_entries: list[pki.StoreEntry]) -> bytes:
+    """The same content written by ehealth_certs.pkcs12.build_keystore (fast)."""
+    return pki.python_keystore(store_entries)
+
+
+NOT_KEYSTORES = (
+    "empty",
+    "truncated",
+    "one byte short",
+    "trailing garbage",
+    "pdf",
+    "pem certificate",
+    "der certificate",
+    "jks",
+    "etk",
+    "random",
+    "huge length",
+    "text",
+)
+
+
+@pytest.fixture(scope="session")
+def not_keystores(python_keystore: bytes, auth: pki.Issued, encryption: list[pki.Issued]) -> dict[str, bytes]:
+    """Files a user might pick instead of the keystore, by label (see NOT_KEYSTORES)."""
+    files = {
+        "empty": b"",
+        "truncated": python_keystore[: len(python_keystore) // 2],
+        "one byte short": python_keystore[:-1],
+        "trailing garbage": python_keystore + b"\x00",
+        "pdf": pki.pdf_bytes(),
+        "pem certificate": pki.pem_certificate(auth.cert),
+        "der certificate": pki.der_certificate(auth.cert),
+        "jks": pki.jks_keystore(auth.cert),
+        "etk": pki.etk_blob(auth, encryption[0]),
+        "random": bytes(range(256)) * 8,
+        "huge length": b"\x30\x88\xff\xff\xff\xff\xff\xff\xff\xff\x02\x01\x03",
+        "text": b"hello, world",
+    }
+    assert tuple(files) == NOT_KEYSTORES
+    return files
+
+
+@pytest.fixture(scope="session")
+def render() -> Callable[[object], str]:
+    """Render a lazy message; configures minimal settings when pytest-django is disabled."""
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(USE_I18N=False)
+    return str

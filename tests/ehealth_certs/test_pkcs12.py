@@ -1,0 +1,227 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from asn1crypto import pkcs12 as asn1_pkcs12
+from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
+
+from ehealth_certs import pkcs12
+from ehealth_certs.pkcs12 import (
+    KeystoreEntry,
+    NotPkcs12Error,
+    Pkcs12Error,
+    WrongPasswordError,
+    build_keystore,
+    change_password,
+    public_key_der,
+    read_keystore,
+)
+from tests import pki
+from tests.ehealth_certs.conftest import NOT_KEYSTORES
+
+NEW_PASSWORD = "N3w-password!"
+
+
+def algorithms_of(data: bytes) -> set[str]:
+    """MAC digest and every encryption algorithm used in a keystore (password not needed)."""
+    pfx = asn1_pkcs12.Pfx.load(data)
+    found = {"mac:" + pfx["mac_data"]["mac"]["digest_algorithm"]["algorithm"].native}
+    for content_info in pfx.authenticated_safe:
+        if content_info["content_type"].native == "encrypted_data":
+            algorithm = content_info["content"]["encrypted_content_info"]["content_encryption_algorithm"]
+            found.add("certs:" + algorithm["algorithm"].native)
+        else:
+            for bag in asn1_pkcs12.SafeContents.load(content_info["content"].native):
+                if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
+                    found.add("keys:" + bag["bag_value"]["encryption_algorithm"]["algorithm"].native)
+    return found
+
+
+def key_aliases(entries: list[KeystoreEntry]) -> list[str | None]:
+    return [entry.alias for entry in entries if entry.has_private_key]
+
+
+def summary(entries: list[KeystoreEntry]) -> list[tuple[object, ...]]:
+    """Everything an entry holds, comparable across files."""
+    return [
+        (
+            entry.alias,
+            entry.local_key_id,
+            entry.certificate,
+            public_key_der(entry.private_key.public_key()) if entry.private_key else None,
+            entry.trusted,
+        )
+        for entry in entries
+    ]
+
+
+def test_java_layouts_are_what_they_claim(java_keystores: dict[str, bytes]) -> None:
+    assert algorithms_of(java_keystores["modern"]) == {"mac:sha256", "keys:pbes2", "certs:pbes2"}
+    assert algorithms_of(java_keystores["legacy"]) == {
+        "mac:sha1",
+        "keys:pkcs12_sha1_tripledes_3key",
+        "certs:pkcs12_sha1_rc2_40",
+    }
+
+
+@pytest.mark.parametrize("name", ["modern", "legacy", "modern-encryption-first", "legacy-encryption-first"])
+def test_reads_every_entry_of_java_keystores(
+    name: str, java_keystores: dict[str, bytes], auth: pki.Issued, encryption: list[pki.Issued], production: pki.Pki
+) -> None:
+    entries = read_keystore(java_keystores[name], pki.PASSWORD)
+
+    enc_aliases = [pki.encryption_alias(enc) for enc in encryption]
+    expected = ["authentication", *enc_aliases] if "encryption-first" not in name else [*enc_aliases, "authentication"]
+    assert key_aliases(entries) == expected
+    by_alias = {entry.alias: entry for entry in entries}
+    for alias, issued in zip(["authentication", *enc_aliases], [auth, *encryption], strict=True):
+        entry = by_alias[alias]
+        assert entry.certificate == issued.cert
+        assert public_key_der(entry.private_key.public_key()) == public_key_der(issued.key.public_key())
+        assert entry.local_key_id  # Java pairs key and certificate by localKeyId
+    assert len({entry.local_key_id for entry in entries if entry.has_private_key}) == 3
+    trusted = {entry.alias: entry.certificate for entry in entries if entry.trusted}
+    assert trusted == {"ehealth-root": production.root.cert, "ehealth-issuing": production.issuing.cert}
+    chain_certificates = {entry.certificate for entry in entries if not entry.has_private_key}
+    assert chain_certificates == {auth.cert, production.root.cert, production.issuing.cert}
+
+
+def test_cryptography_keeps_only_the_first_key_but_we_read_all(
+    java_keystores: dict[str, bytes], encryption: list[pki.Issued]
+) -> None:
+    data = java_keystores["legacy-encryption-first"]
+    loaded = crypto_pkcs12.load_pkcs12(data, pki.PASSWORD.encode())
+    assert public_key_der(loaded.key.public_key()) == public_key_der(encryption[0].key.public_key())
+
+    entries = read_keystore(data, pki.PASSWORD)
+    assert [entry.has_private_key for entry in entries].count(True) == 3
+    assert key_aliases(entries)[-1] == "authentication"
+
+
+def test_reads_cryptography_written_keystore(auth: pki.Issued, production: pki.Pki) -> None:
+    key_entry = pki.KeyEntry("authentication", auth.key, auth.cert, production.bundle)
+    data = pki.cryptography_keystore(key_entry, extra=[pki.TrustedEntry("extra-ca", production.root.cert)])
+
+    entries = read_keystore(data, pki.PASSWORD)
+
+    assert entries[0].alias == "authentication"
+    assert entries[0].certificate == auth.cert
+    assert entries[0].local_key_id is not None
+    assert [(entry.alias, entry.certificate) for entry in entries[1:]] == [
+        (None, production.root.cert),
+        (None, production.issuing.cert),
+        ("extra-ca", production.root.cert),
+    ]
+
+
+def test_reads_own_writer_and_pairs_by_local_key_id(python_keystore: bytes, store_entries: list) -> None:
+    entries = read_keystore(python_keystore, pki.PASSWORD)
+
+    assert algorithms_of(python_keystore) == {"mac:sha256", "keys:pbes2", "certs:pbes2"}
+    assert key_aliases(entries) == [entry.alias for entry in store_entries if isinstance(entry, pki.KeyEntry)]
+    for entry in entries:
+        if entry.has_private_key:
+            assert public_key_der(entry.private_key.public_key()) == public_key_der(entry.certificate.public_key())
+
+
+def test_pairs_by_public_key_without_attributes(auth: pki.Issued, encryption: list[pki.Issued]) -> None:
+    data = build_keystore(
+        [
+            KeystoreEntry(None, None, encryption[0].cert),
+            KeystoreEntry(None, None, auth.cert),
+            KeystoreEntry(None, None, None, auth.key),
+        ],
+        pki.PASSWORD,
+    )
+
+    entries = read_keystore(data, pki.PASSWORD)
+
+    assert [(entry.has_private_key, entry.certificate) for entry in entries] == [
+        (True, auth.cert),  # the key bag comes first in the modern layout
+        (False, encryption[0].cert),
+    ]
+
+
+@pytest.mark.parametrize("name", ["modern", "legacy"])
+def test_wrong_password(name: str, java_keystores: dict[str, bytes]) -> None:
+    with pytest.raises(WrongPasswordError):
+        read_keystore(java_keystores[name], "not-the-password")
+
+
+def test_wrong_password_with_non_encodable_characters(python_keystore: bytes) -> None:
+    with pytest.raises(WrongPasswordError):
+        read_keystore(python_keystore, "\udc80")
+
+
+@pytest.mark.parametrize("label", NOT_KEYSTORES)
+def test_not_pkcs12(label: str, not_keystores: dict[str, bytes]) -> None:
+    with pytest.raises(NotPkcs12Error):
+        read_keystore(not_keystores[label], pki.PASSWORD)
+
+
+def with_mac_iterations(data: bytes, iterations: int) -> bytes:
+    pfx = asn1_pkcs12.Pfx.load(data)
+    mac_data = pfx["mac_data"].copy()
+    mac_data["iterations"] = iterations
+    return asn1_pkcs12.Pfx({"version": "v3", "auth_safe": pfx["auth_safe"].copy(), "mac_data": mac_data}).dump()
+
+
+def test_absurd_iteration_count_is_refused_quickly(python_keystore: bytes) -> None:
+    started = time.perf_counter()
+    with pytest.raises(NotPkcs12Error, match="iteration"):
+        read_keystore(with_mac_iterations(python_keystore, pkcs12.MAX_ITERATIONS + 1), pki.PASSWORD)
+    assert time.perf_counter() - started < 1
+
+
+@pytest.mark.parametrize(
+    ("key", "effective_bits", "plaintext", "ciphertext"),
+    [  # RFC 2268 section 5
+        ("0000000000000000", 63, "0000000000000000", "ebb773f993278eff"),
+        ("ffffffffffffffff", 64, "ffffffffffffffff", "278b27e42e2f0d49"),
+        ("3000000000000000", 64, "1000000000000001", "30649edf9be7d2c2"),
+        ("88", 64, "0000000000000000", "61a8a244adacccf0"),
+        ("88bca90e90875a", 64, "0000000000000000", "6ccf4308974c267f"),
+        ("88bca90e90875a7f0f79c384627bafb2", 64, "0000000000000000", "1a807d272bbe5db1"),
+        ("88bca90e90875a7f0f79c384627bafb2", 128, "0000000000000000", "2269552ab0f85ca6"),
+    ],
+)
+def test_rc2_matches_rfc_2268(key: str, effective_bits: int, plaintext: str, ciphertext: str) -> None:
+    expanded = pkcs12._rc2_expand_key(bytes.fromhex(key), effective_bits)
+    assert pkcs12._rc2_decrypt_block(expanded, bytes.fromhex(ciphertext)).hex() == plaintext
+
+
+@pytest.mark.parametrize("name", ["modern", "legacy-encryption-first"])
+def test_change_password_keeps_every_entry_and_keytool_reads_it(name: str, java_keystores: dict[str, bytes]) -> None:
+    original = java_keystores[name]
+
+    changed = change_password(original, pki.PASSWORD, NEW_PASSWORD)
+
+    assert summary(read_keystore(changed, NEW_PASSWORD)) == summary(read_keystore(original, pki.PASSWORD))
+    assert algorithms_of(changed) == {"mac:sha256", "keys:pbes2", "certs:pbes2"}
+    with pytest.raises(WrongPasswordError):
+        read_keystore(changed, pki.PASSWORD)
+    listed = pki.keytool_list(changed, NEW_PASSWORD)
+    assert listed == pki.keytool_list(original, pki.PASSWORD)
+    assert sorted(listed.values()) == ["PrivateKeyEntry"] * 3 + ["trustedCertEntry"] * 2
+
+
+def test_change_password_refuses_wrong_old_password(python_keystore: bytes) -> None:
+    with pytest.raises(WrongPasswordError):
+        change_password(python_keystore, "not-the-password", NEW_PASSWORD)
+
+
+@pytest.mark.parametrize("new_password", ["", "pässword1"])
+def test_change_password_refuses_passwords_java_cannot_use(python_keystore: bytes, new_password: str) -> None:
+    with pytest.raises(Pkcs12Error, match="ASCII"):
+        change_password(python_keystore, pki.PASSWORD, new_password)
+
+
+def test_change_password_keeps_mismatched_entries_as_they_are(auth: pki.Issued) -> None:
+    data = pki.mismatched_keystore(auth, pki.rsa_key(pki.OTHER_KEY))
+
+    changed = change_password(data, pki.PASSWORD, NEW_PASSWORD)
+
+    [entry] = read_keystore(changed, NEW_PASSWORD)
+    assert (entry.alias, entry.local_key_id, entry.certificate) == ("authentication", b"auth-id", auth.cert)
+    assert public_key_der(entry.private_key.public_key()) == public_key_der(pki.rsa_key(pki.OTHER_KEY).public_key())
