@@ -129,8 +129,13 @@ def _ca_name(common_name: str) -> x509.Name:
     )
 
 
+CA_NOT_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
+CA_NOT_AFTER = datetime(2099, 12, 31, tzinfo=UTC)
+
+
 def make_pki(environment: str, root_cn: str, issuing_cn: str, key_indexes: tuple[int, int]) -> Pki:
-    not_before, not_after = NOW - timedelta(days=5 * 365), NOW + timedelta(days=20 * 365)
+    """A root and an issuing CA, valid 2000-2099 so tests may use fixed dates."""
+    not_before, not_after = CA_NOT_BEFORE, CA_NOT_AFTER
     root = issue(None, _ca_name(root_cn), rsa_key(key_indexes[0]), not_before=not_before, not_after=not_after, ca=True)
     issuing = issue(
         root, _ca_name(issuing_cn), rsa_key(key_indexes[1]), not_before=not_before, not_after=not_after, ca=True
