@@ -1,17 +1,20 @@
 """Registry pages: thin views over forms, selectors and services."""
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, TemplateView
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from . import roles
+from . import roles, services
 from .filters import PractitionerFilter
 from .forms import ContactForm, InamiPeriodFormSet, PractitionerForm
 from .history import record_history
@@ -143,3 +146,77 @@ class ContactEditView(PractitionerAccessMixin, TemplateView):
         return self.render_to_response(
             self.get_context_data(form=form, practitioner=self.get_practitioner())
         )
+
+
+# --- CSV import and export (administrators) ---------------------------------------------------
+
+
+class AdministratorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Administrators only; anybody else logged in gets 403, anonymous users go to the login page."""
+
+    def test_func(self) -> bool:
+        return roles.is_administrator(self.request.user)
+
+    def handle_no_permission(self):
+        self.raise_exception = self.request.user.is_authenticated
+        return super().handle_no_permission()
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(label=_lazy("CSV file"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > services.MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                _lazy("The file is too large: at most %(megabytes)d MB can be imported at once."),
+                params={"megabytes": services.MAX_IMPORT_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
+class PractitionerImportView(AdministratorRequiredMixin, TemplateView):
+    """Upload a CSV file: every row is imported, or nothing and the errors are listed."""
+
+    template_name = "practitioners/import.html"
+    shown_errors = 200
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", CsvImportForm())
+        context.update(
+            required_columns=services.REQUIRED_COLUMNS,
+            optional_columns=services.OPTIONAL_COLUMNS,
+            max_megabytes=services.MAX_IMPORT_BYTES // (1024 * 1024),
+            max_rows=services.MAX_IMPORT_ROWS,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = CsvImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        report = services.import_practitioners_csv(form.cleaned_data["file"].read(), user=request.user)
+        if not report.ok:
+            messages.error(request, _("Nothing was imported: please correct the file and try again."))
+            return self.render_to_response(
+                self.get_context_data(
+                    form=form, errors=report.errors[: self.shown_errors],
+                    hidden_errors=max(0, len(report.errors) - self.shown_errors),
+                )
+            )
+        messages.success(
+            request,
+            _("Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+            % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+        )
+        return redirect("practitioners:list")
+
+
+class PractitionerExportView(AdministratorRequiredMixin, View):
+    def get(self, request, *args, **kwargs):
+        today = timezone.localdate()
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="practitioners-{today:%Y-%m-%d}.csv"'
+        services.export_practitioners_csv(response, day=today)
+        return response

@@ -1,0 +1,725 @@
+"""Registry workflows: CSV import and export, and the demo practice.
+
+`import_practitioners_csv` reads the whole file, validates every row with the same rules as the
+record pages (identifier validators, model `full_clean`, the INAMI period overlap rule) and writes
+nothing unless every row is valid; then everything is written in one transaction. The page and
+`manage.py practitioners import` both call it. `seed_demo_practice` loads the demo data.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import roles
+from .identifiers import (
+    clean_inami,
+    clean_kbo,
+    clean_niss,
+    format_inami,
+    format_kbo,
+    format_niss,
+)
+from .models import InamiPeriod, Language, Practitioner, Profession, Sex, TreatmentType
+from .selectors import current_periods, practitioners_with_current_inami
+
+# --- The CSV format ----------------------------------------------------------------------
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 20_000
+EXPORT_DELIMITER = ";"
+BOM = "\ufeff"
+
+# Columns every file names in its header line.
+REQUIRED_COLUMNS = ("last_name", "first_names", "niss", "email", "language", "sex", "birth_date", "inami")
+# Columns a file may add; a record field column that is absent is left as it is on update.
+OPTIONAL_COLUMNS = (
+    "initials",
+    "phone",
+    "mobile",
+    "enterprise_number",
+    "practice_street",
+    "practice_postcode",
+    "practice_municipality",
+    "profession",
+    "inami_start",
+    "conventioned",
+)
+EXPORT_COLUMNS = (
+    "last_name",
+    "first_names",
+    "initials",
+    "niss",
+    "birth_date",
+    "sex",
+    "language",
+    "email",
+    "phone",
+    "mobile",
+    "enterprise_number",
+    "practice_street",
+    "practice_postcode",
+    "practice_municipality",
+    "inami",
+    "profession",
+    "inami_start",
+    "conventioned",
+)
+TEXT_COLUMNS = (
+    "last_name",
+    "first_names",
+    "initials",
+    "email",
+    "phone",
+    "mobile",
+    "practice_street",
+    "practice_postcode",
+    "practice_municipality",
+)
+# Columns about the INAMI period to create, not record fields.
+PERIOD_COLUMNS = ("inami", "profession", "inami_start", "conventioned")
+
+# The profession an INAMI number's first digit decides, when it names exactly one of ours.
+INAMI_FIRST_DIGIT_PROFESSION = {
+    "1": Profession.DOCTOR,
+    "3": Profession.DENTIST,
+    "4": Profession.NURSE,
+    "5": Profession.PHYSIOTHERAPIST,
+    "6": Profession.PHARMACIST,
+}
+
+TRUE_WORDS = frozenset({"yes", "oui", "ja", "1", "true", "y"})
+FALSE_WORDS = frozenset({"no", "non", "nee", "0", "false", "n", ""})
+# Spreadsheets run a cell starting with one of these as a formula: exported with a leading quote.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# The PostgreSQL exclusion constraint of migration 0002 (deferred to commit by default).
+PERIOD_OVERLAP_CONSTRAINT = "inami_period_no_overlap_per_profession"
+
+# Model field -> the column that reports its errors.
+FIELD_COLUMNS = {"inami_number": "inami", "start_date": "inami_start", "end_date": "inami_start"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: `line` as a spreadsheet numbers it (header = 1), None for the whole file."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = _("Line %(line)d") % {"line": self.line} if self.line else _("File")
+        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    periods_created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class CsvFileError(Exception):
+    """The file as a whole cannot be read; nothing is imported."""
+
+
+# --- Reading the file ---------------------------------------------------------------------
+
+
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        if len(data) > MAX_IMPORT_BYTES:
+            raise CsvFileError(_too_large_message())
+        return data.removeprefix(BOM)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise CsvFileError(_too_large_message())
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise CsvFileError(
+            _("This is a spreadsheet workbook, not a CSV file: save it as “CSV UTF-8” in your spreadsheet first.")
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CsvFileError(_("The file is encoded in UTF-16: save it as “CSV UTF-8” in your spreadsheet first."))
+    if b"\x00" in data:
+        raise CsvFileError(_("This is not a text file: please choose a CSV file."))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CsvFileError(
+            _(
+                "The file is not UTF-8 encoded (first unreadable character on line %(line)d). "
+                "Save it as “CSV UTF-8” in your spreadsheet and try again."
+            )
+            % {"line": line}
+        ) from None
+
+
+def _too_large_message() -> str:
+    return _("The file is too large: at most %(megabytes)d MB and %(rows)d rows can be imported at once.") % {
+        "megabytes": MAX_IMPORT_BYTES // (1024 * 1024),
+        "rows": MAX_IMPORT_ROWS,
+    }
+
+
+def _sniff_delimiter(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    return "," if header.count(",") > header.count(";") else ";"
+
+
+def _read_rows(text: str) -> list[tuple[int, list[str]]]:
+    """(spreadsheet line number, cells) of every record; the header is line 1."""
+    if not text.strip():
+        raise CsvFileError(_("The file is empty."))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    rows = []
+    try:
+        for line, cells in enumerate(reader, start=1):
+            if line > MAX_IMPORT_ROWS + 1:
+                raise CsvFileError(_too_large_message())
+            rows.append((line, cells))
+    except csv.Error as error:
+        raise CsvFileError(
+            _("Line %(line)d cannot be read as CSV (%(reason)s).") % {"line": len(rows) + 1, "reason": error}
+        ) from None
+    return rows
+
+
+def _header_columns(cells: list[str]) -> list[str]:
+    columns = [cell.strip().lower() for cell in cells]
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    if not known.intersection(columns):
+        raise CsvFileError(
+            _("The first line must be the header naming the columns, e.g. %(columns)s.")
+            % {"columns": ";".join(REQUIRED_COLUMNS)}
+        )
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise CsvFileError(_("The header line lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)})
+    unknown = [name for name in columns if name and name not in known]
+    if unknown:
+        raise CsvFileError(
+            _("Unknown columns in the header line: %(unknown)s. The accepted columns are: %(accepted)s.")
+            % {"unknown": ", ".join(unknown), "accepted": ", ".join(EXPORT_COLUMNS)}
+        )
+    repeated = sorted({name for name in columns if name and columns.count(name) > 1})
+    if repeated:
+        raise CsvFileError(_("Columns named twice in the header line: %(columns)s.") % {"columns": ", ".join(repeated)})
+    return columns
+
+
+# --- Parsing the cells of one row ---------------------------------------------------------
+
+
+def parse_date(value: str) -> datetime.date | None:
+    """dd/mm/yyyy (as Belgian spreadsheets write it) or ISO yyyy-mm-dd; empty gives None."""
+    if not value:
+        return None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise ValidationError(_("“%(value)s” is not a date: write it dd/mm/yyyy or yyyy-mm-dd.") % {"value": value})
+
+
+def _parse_choice(value: str, choices: type, what: str) -> str:
+    lowered = value.lower()
+    for choice in choices:
+        if lowered in (choice.value.lower(), str(choice.label).lower()):
+            return choice.value
+    raise ValidationError(
+        _("Unknown %(what)s “%(value)s”: use one of %(accepted)s.")
+        % {"what": what, "value": value, "accepted": ", ".join(choices.values)}
+    )
+
+
+def _parse_profession(value: str) -> str:
+    return _parse_choice(value.replace(" ", "_").replace("-", "_"), Profession, _("profession"))
+
+
+def _parse_yes_no(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    raise ValidationError(_("“%(value)s” is not yes or no (yes/no, oui/non, ja/nee, 1/0).") % {"value": value})
+
+
+def _cell_value(cell: str) -> str:
+    value = cell.strip()
+    if value.startswith("'") and value[1:2] in FORMULA_PREFIXES:
+        return value[1:]  # the quote our export adds before a formula-like cell
+    return value
+
+
+FIELD_PARSERS = {
+    "niss": lambda value: clean_niss(value) if value else "",
+    "enterprise_number": lambda value: clean_kbo(value) if value else "",
+    "birth_date": parse_date,
+    "language": lambda value: _parse_choice(value, Language, _("language")) if value else "",
+    "sex": lambda value: _parse_choice(value, Sex, _("sex")) if value else "",
+    **{name: (lambda value: value) for name in TEXT_COLUMNS},
+}
+PERIOD_PARSERS = {
+    "inami": lambda value: clean_inami(value) if value else "",
+    "profession": lambda value: _parse_profession(value) if value else "",
+    "inami_start": parse_date,
+    "conventioned": _parse_yes_no,
+}
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict = field(default_factory=dict)  # record field -> parsed value
+    period: dict = field(default_factory=dict)  # period column -> parsed value
+    errors: dict = field(default_factory=dict)  # column -> messages
+    practitioner: Practitioner | None = None
+    new_period: InamiPeriod | None = None
+    changed: bool = False
+
+    def add_errors(self, column: str | None, messages: Iterable[str]) -> None:
+        self.errors.setdefault(column, []).extend(messages)
+
+
+def _parse_row(line: int, columns: list[str], cells: list[str]) -> _Row:
+    row = _Row(line=line)
+    extra = [cell for cell in cells[len(columns):] if cell.strip()]
+    if extra:
+        row.add_errors(None, [_("This line has more cells than the header line has columns.")])
+    for column, cell in zip(columns, cells + [""] * (len(columns) - len(cells))):
+        if not column:
+            if cell.strip():
+                row.add_errors(None, [_("A cell has a value under a column without a name.")])
+            continue
+        value = _cell_value(cell)
+        target, parser = (row.period, PERIOD_PARSERS[column]) if column in PERIOD_PARSERS else (
+            row.values, FIELD_PARSERS[column])
+        try:
+            target[column] = parser(value)
+        except ValidationError as error:
+            row.add_errors(column, error.messages)
+    return row
+
+
+# --- Validating rows against the registry -------------------------------------------------
+
+
+def _validate_practitioner(row: _Row, existing: dict[str, Practitioner]) -> None:
+    niss = row.values.get("niss")
+    practitioner = existing.get(niss) if niss else None
+    if practitioner is None:
+        practitioner = Practitioner()
+    before = {name: getattr(practitioner, name) for name in row.values}
+    for name, value in row.values.items():
+        setattr(practitioner, name, value)
+    row.changed = practitioner.pk is None or before != row.values
+    row.practitioner = practitioner
+    unparsed = [name for name in row.errors if name in FIELD_PARSERS]
+    try:
+        practitioner.full_clean(exclude=unparsed)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            if name not in row.errors:
+                row.add_errors(name if name in FIELD_PARSERS else None, messages)
+
+
+def _validate_period(row: _Row, day: datetime.date) -> None:
+    number = row.period.get("inami")
+    if not number or any(name in row.errors for name in PERIOD_COLUMNS):
+        return
+    practitioner = row.practitioner
+    if practitioner.pk and any(p.inami_number == number for p in practitioner.inami_periods.all()):
+        return
+    profession = row.period.get("profession") or INAMI_FIRST_DIGIT_PROFESSION.get(number[0])
+    if not profession:
+        row.add_errors(
+            "profession",
+            [_("The profession cannot be decided from the INAMI number %(number)s: fill in the profession column.")
+             % {"number": format_inami(number)}],
+        )
+        return
+    period = InamiPeriod(
+        practitioner=practitioner if practitioner.pk else None,
+        profession=profession,
+        inami_number=number,
+        start_date=row.period.get("inami_start") or day,
+        conventioned=row.period.get("conventioned", False),
+    )
+    try:
+        period.full_clean(exclude=[] if practitioner.pk else ["practitioner"])
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            column = FIELD_COLUMNS.get(name, name)
+            row.add_errors(column if column in PERIOD_COLUMNS else "inami", messages)
+        return
+    row.new_period = period
+
+
+def _validate(rows: list[_Row], day: datetime.date) -> None:
+    niss_numbers = {row.values["niss"] for row in rows if row.values.get("niss")}
+    existing = {
+        p.niss: p for p in Practitioner.objects.filter(niss__in=niss_numbers).prefetch_related("inami_periods")
+    }
+    first_line_of: dict[str, int] = {}
+    for row in rows:
+        niss = row.values.get("niss")
+        if niss and niss in first_line_of:
+            row.add_errors(
+                "niss",
+                [_("This NISS is already on line %(line)d of the file.") % {"line": first_line_of[niss]}],
+            )
+            continue
+        if niss:
+            first_line_of[niss] = row.line
+        _validate_practitioner(row, existing)
+        _validate_period(row, day)
+
+
+def _errors_of(rows: list[_Row]) -> list[RowError]:
+    return [
+        RowError(row.line, column, message)
+        for row in rows
+        for column, messages in row.errors.items()
+        for message in messages
+    ]
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+def _write(rows: list[_Row], user: User | None, report: ImportReport) -> None:
+    reason = _("CSV import")
+    with transaction.atomic():
+        for row in rows:
+            practitioner = row.practitioner
+            if row.changed:
+                created = practitioner.pk is None
+                practitioner._history_user = user
+                practitioner._change_reason = reason
+                practitioner.save()
+                report.created += created
+                report.updated += not created
+            elif row.new_period is None:
+                report.unchanged += 1
+            else:
+                report.updated += 1
+            if row.new_period is not None:
+                row.new_period.practitioner = practitioner
+                row.new_period._history_user = user
+                row.new_period._change_reason = reason
+                row.new_period.save()
+                report.periods_created += 1
+        if connection.vendor == "postgresql":
+            # Check the deferred period constraint now, inside this block, not at the request's commit.
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET CONSTRAINTS {PERIOD_OVERLAP_CONSTRAINT} IMMEDIATE")
+                cursor.execute(f"SET CONSTRAINTS {PERIOD_OVERLAP_CONSTRAINT} DEFERRED")
+
+
+def import_practitioners_csv(
+    data: bytes | str, *, user: User | None = None, day: datetime.date | None = None
+) -> ImportReport:
+    """Validate the whole file, then create/update every row in one transaction, or nothing at all.
+
+    Rows are matched to records by NISS. `user` is recorded in the history as the author.
+    """
+    report = ImportReport()
+    try:
+        rows = _read_rows(_decode(data))
+        columns = _header_columns(rows[0][1])
+    except CsvFileError as error:
+        report.errors.append(RowError(None, None, str(error)))
+        return report
+    parsed = [_parse_row(line, columns, cells) for line, cells in rows[1:] if any(cell.strip() for cell in cells)]
+    if not parsed:
+        report.errors.append(RowError(None, None, _("The file has a header line but no practitioner.")))
+        return report
+    _validate(parsed, day or timezone.localdate())
+    report.errors = _errors_of(parsed)
+    if report.errors:
+        return report
+    try:
+        _write(parsed, user, report)
+    except IntegrityError:
+        report = ImportReport(
+            errors=[RowError(None, None, _("The registry changed during the import; nothing was imported. Please try again."))]
+        )
+    return report
+
+
+# --- Export -------------------------------------------------------------------------------
+
+
+def _safe_cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _export_row(practitioner: Practitioner) -> list[str]:
+    birth_date = practitioner.birth_date.strftime("%d/%m/%Y") if practitioner.birth_date else ""
+    inami_start = practitioner.current_inami_start
+    values = {
+        "niss": format_niss(practitioner.niss),
+        "birth_date": birth_date,
+        "enterprise_number": format_kbo(practitioner.enterprise_number),
+        "inami": format_inami(practitioner.current_inami or ""),
+        "profession": practitioner.current_profession or "",
+        "inami_start": inami_start.strftime("%d/%m/%Y") if inami_start else "",
+        "conventioned": ("yes" if practitioner.conventioned_today else "no") if practitioner.current_inami else "",
+    }
+    return [_safe_cell(values[name] if name in values else getattr(practitioner, name)) for name in EXPORT_COLUMNS]
+
+
+def export_practitioners_csv(out: TextIO, day: datetime.date | None = None) -> int:
+    """Write the registry to `out` as `;`-separated UTF-8 with a BOM; return the number of rows.
+
+    `out` should be opened with newline="". A constant number of queries whatever the size.
+    """
+    day = day or timezone.localdate()
+    start = current_periods(day).filter(practitioner=OuterRef("pk")).values("start_date")[:1]
+    practitioners = practitioners_with_current_inami(day).annotate(current_inami_start=Subquery(start))
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=EXPORT_DELIMITER, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for practitioner in practitioners.iterator(chunk_size=1000):
+        writer.writerow(_export_row(practitioner))
+        count += 1
+    return count
+
+
+# --- The demo practice --------------------------------------------------------------------
+
+DEMO_PASSWORDS = {
+    roles.ADMINISTRATOR: "demo-admin-2026",
+    roles.FRONT_DESK: "demo-accueil-2026",
+    roles.PRACTITIONER: "demo-praticien-2026",
+}
+DEMO_TREATMENT_TYPES = (
+    ("physiotherapy", "Physiotherapy"),
+    ("podiatry", "Podiatry"),
+    ("speech-therapy", "Speech therapy"),
+    ("nursing", "Nursing"),
+    ("general-medicine", "General medicine"),
+)
+PROFESSION_TREATMENT = {
+    Profession.PHYSIOTHERAPIST: "physiotherapy",
+    Profession.PODIATRIST: "podiatry",
+    Profession.SPEECH_THERAPIST: "speech-therapy",
+    Profession.NURSE: "nursing",
+    Profession.DOCTOR: "general-medicine",
+}
+PROFESSION_FIRST_DIGIT = {
+    Profession.PHYSIOTHERAPIST: 5,
+    Profession.SPEECH_THERAPIST: 5,
+    Profession.PODIATRIST: 5,
+    Profession.DOCTOR: 1,
+    Profession.NURSE: 4,
+}
+
+
+@dataclass(frozen=True)
+class DemoPeriod:
+    qualification: str
+    start: datetime.date
+    end: datetime.date | None
+    conventioned: bool
+
+
+@dataclass(frozen=True)
+class DemoPractitioner:
+    last_name: str
+    first_names: str
+    sex: str
+    birth_date: datetime.date
+    language: str
+    profession: str
+    person_number: int  # the 5 digits after the profession digit of the INAMI number
+    street: str
+    postcode: str
+    municipality: str
+    phone: str
+    periods: tuple[DemoPeriod, ...]
+    username: str = ""
+
+
+def _d(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
+
+
+DEMO_PRACTITIONERS = (
+    DemoPractitioner("Peeters", "Jan", "M", _d("1985-07-30"), "nl", Profession.PHYSIOTHERAPIST, 38861,
+                     "Bondgenotenlaan 12", "3000", "Leuven", "+32 16 22 33 44",
+                     (DemoPeriod("521", _d("2009-09-01"), _d("2017-12-31"), False),
+                      DemoPeriod("528", _d("2018-01-01"), None, True)), username="jan.peeters"),
+    DemoPractitioner("Dubois", "Marie", "F", _d("1990-03-12"), "fr", Profession.PHYSIOTHERAPIST, 41207,
+                     "Rue de Fer 25", "5000", "Namur", "081 22 45 67",
+                     (DemoPeriod("521", _d("2013-10-01"), None, True),), username="marie.dubois"),
+    DemoPractitioner("Janssens", "Luc", "M", _d("1972-11-04"), "nl", Profession.DOCTOR, 23456,
+                     "Veldstraat 40", "9000", "Gent", "09 223 45 67",
+                     (DemoPeriod("004", _d("2000-07-01"), None, True),), username="luc.janssens"),
+    DemoPractitioner("Lambert", "Sophie", "F", _d("1981-05-21"), "fr", Profession.DOCTOR, 30815,
+                     "Boulevard d'Avroy 8", "4000", "Liège", "04 221 33 10",
+                     (DemoPeriod("005", _d("2006-10-01"), _d("2009-09-30"), False),
+                      DemoPeriod("004", _d("2009-10-01"), None, False))),
+    DemoPractitioner("Müller", "Thomas", "M", _d("1978-02-08"), "de", Profession.PHYSIOTHERAPIST, 27733,
+                     "Klötzerbahn 15", "4700", "Eupen", "087 55 12 34",
+                     (DemoPeriod("521", _d("2002-03-01"), None, False),)),
+    DemoPractitioner("Schmitz", "Anke", "F", _d("1995-09-30"), "de", Profession.PODIATRIST, 60412,
+                     "Hauptstraße 30", "4780", "Sankt Vith", "080 22 11 00",
+                     (DemoPeriod("581", _d("2019-01-15"), None, True),)),
+    DemoPractitioner("Claes", "Nathalie", "F", _d("1988-12-01"), "nl", Profession.PODIATRIST, 52290,
+                     "Meir 50", "2000", "Antwerpen", "03 231 45 67",
+                     (DemoPeriod("581", _d("2012-05-01"), None, False),)),
+    DemoPractitioner("Renard", "Élodie", "F", _d("2001-04-17"), "fr", Profession.SPEECH_THERAPIST, 71548,
+                     "Rue Neuve 100", "1000", "Bruxelles", "02 512 34 56",
+                     (DemoPeriod("611", _d("2023-09-01"), None, True),)),
+    DemoPractitioner("De Smet", "Pieter", "M", _d("1969-06-25"), "nl", Profession.NURSE, 15873,
+                     "Steenstraat 20", "8000", "Brugge", "050 33 44 55",
+                     (DemoPeriod("401", _d("1992-09-01"), _d("2015-06-30"), False),
+                      DemoPeriod("404", _d("2015-07-01"), None, True))),
+    DemoPractitioner("Lejeune", "Camille", "F", _d("1993-08-14"), "fr", Profession.PHYSIOTHERAPIST, 63019,
+                     "Grand-Place 3", "7000", "Mons", "065 31 22 11",
+                     (DemoPeriod("521", _d("2016-09-01"), None, True),)),
+    DemoPractitioner("El Amrani", "Karim", "M", _d("1986-01-19"), "fr", Profession.DOCTOR, 48822,
+                     "Boulevard Tirou 60", "6000", "Charleroi", "071 30 40 50",
+                     (DemoPeriod("004", _d("2014-10-01"), None, True),)),
+    DemoPractitioner("Vermeulen", "Lotte", "F", _d("2002-10-05"), "nl", Profession.PHYSIOTHERAPIST, 90117,
+                     "Grote Markt 5", "3500", "Hasselt", "011 22 33 44",
+                     (DemoPeriod("521", _d("2025-02-01"), None, False),)),
+)
+
+
+def make_niss(birth_date: datetime.date, sex: str, index: int) -> str:
+    """A valid NISS for `birth_date` and `sex`: sequence odd for men, even for women."""
+    sequence = 2 * index + (1 if sex == Sex.MALE else 2)
+    first9 = f"{birth_date:%y%m%d}{sequence:03d}"
+    base = int(first9) + (2_000_000_000 if birth_date.year >= 2000 else 0)
+    return f"{first9}{97 - base % 97:02d}"
+
+
+def make_inami(first_digit: int, person_number: int, qualification: str) -> str:
+    """A valid INAMI number (mod 97 check digits) from its parts."""
+    first6 = f"{first_digit}{person_number:05d}"
+    return f"{first6}{97 - int(first6) % 97:02d}{qualification}"
+
+
+def make_kbo(seed: int) -> str:
+    """A valid enterprise number starting with 0."""
+    first8 = f"0{seed:07d}"
+    return f"{first8}{97 - int(first8) % 97:02d}"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    practitioner: str = ""
+
+
+@dataclass
+class DemoReport:
+    practitioners_created: int = 0
+    practitioners_existing: int = 0
+    logins: list[DemoLogin] = field(default_factory=list)
+
+
+def _demo_user(username: str, role: str, *, first_name: str = "", last_name: str = "", email: str = "",
+               is_staff: bool = False) -> User:
+    user, _created = User.objects.get_or_create(
+        username=username, defaults={"first_name": first_name, "last_name": last_name, "email": email}
+    )
+    user.is_staff = is_staff
+    user.set_password(DEMO_PASSWORDS[role])
+    user.save()
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def _ascii_slug(text: str) -> str:
+    """"Élodie.De Smet" -> "elodie.desmet": for the demo e-mail addresses."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(char for char in ascii_text.lower() if char.isalnum() or char == ".")
+
+
+def _demo_practitioner(index: int, demo: DemoPractitioner, types: dict[str, TreatmentType]) -> tuple[Practitioner, bool]:
+    niss = make_niss(demo.birth_date, demo.sex, index)
+    existing = Practitioner.objects.filter(niss=niss).first()
+    if existing is not None:
+        return existing, False
+    email_name = _ascii_slug(f"{demo.first_names}.{demo.last_name}")
+    practitioner = Practitioner(
+        last_name=demo.last_name, first_names=demo.first_names, initials=f"{demo.first_names[0]}.",
+        birth_date=demo.birth_date, sex=demo.sex, language=demo.language, niss=niss,
+        email=f"{email_name}@example.be", phone=demo.phone,
+        practice_street=demo.street, practice_postcode=demo.postcode, practice_municipality=demo.municipality,
+        correspondence_street=demo.street, correspondence_postcode=demo.postcode,
+        correspondence_municipality=demo.municipality,
+        enterprise_number=make_kbo(4_100_000 + index * 7919),
+        salutation="dr" if demo.profession == Profession.DOCTOR else ("mr" if demo.sex == Sex.MALE else "mrs"),
+        category="holder" if index == 0 else "associate",
+    )
+    practitioner.full_clean()
+    practitioner.save()
+    practitioner.treatment_types.add(types[PROFESSION_TREATMENT[demo.profession]])
+    for period in demo.periods:
+        inami = InamiPeriod(
+            practitioner=practitioner, profession=demo.profession, start_date=period.start, end_date=period.end,
+            inami_number=make_inami(PROFESSION_FIRST_DIGIT[demo.profession], demo.person_number, period.qualification),
+            conventioned=period.conventioned,
+        )
+        inami.full_clean()
+        inami.save()
+    return practitioner, True
+
+
+@transaction.atomic
+def seed_demo_practice() -> DemoReport:
+    """Load the demo practice: treatment types, a dozen practitioners, and a user of each role.
+
+    Idempotent: records are matched by NISS, users by username (their demo password is reset).
+    """
+    report = DemoReport()
+    roles.ensure_role_groups()
+    types = {}
+    for code, name in DEMO_TREATMENT_TYPES:
+        types[code], _created = TreatmentType.objects.get_or_create(code=code, defaults={"name": name})
+    _demo_user("admin", roles.ADMINISTRATOR, first_name="Admin", is_staff=True)
+    report.logins.append(DemoLogin("admin", DEMO_PASSWORDS[roles.ADMINISTRATOR], roles.ADMINISTRATOR))
+    _demo_user("accueil", roles.FRONT_DESK, first_name="Accueil")
+    report.logins.append(DemoLogin("accueil", DEMO_PASSWORDS[roles.FRONT_DESK], roles.FRONT_DESK))
+    for index, demo in enumerate(DEMO_PRACTITIONERS):
+        practitioner, created = _demo_practitioner(index, demo, types)
+        report.practitioners_created += created
+        report.practitioners_existing += not created
+        if demo.username:
+            user = _demo_user(demo.username, roles.PRACTITIONER, first_name=demo.first_names,
+                              last_name=demo.last_name, email=practitioner.email)
+            if practitioner.user_id != user.pk:
+                Practitioner.objects.filter(user=user).exclude(pk=practitioner.pk).update(user=None)
+                practitioner.user = user
+                practitioner.save(update_fields=["user"])
+            report.logins.append(
+                DemoLogin(demo.username, DEMO_PASSWORDS[roles.PRACTITIONER], roles.PRACTITIONER, str(practitioner))
+            )
+    return report
