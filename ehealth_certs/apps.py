@@ -6,3 +6,6 @@ class EhealthCertsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "ehealth_certs"
     verbose_name = _("eHealth certificates")
+
+    def ready(self) -> None:
+        from . import conf  # noqa: F401  registers the CA bundle system check

@@ -170,3 +170,52 @@ LOGGING = {
 PRACTITIONERS_PAGE_SIZE = 25
 PRACTITIONERS_MAX_PAGE_SIZE = 200
 
+# eHealth keystores.
+# Stored keystores are encrypted with Fernet keys (comma-separated, each from
+# `Fernet.generate_key()`): the first encrypts, all decrypt, so a new key is put first and an old
+# one removed once every keystore has been re-encrypted. With DEBUG on and none set, a key is
+# derived from SECRET_KEY so a development checkout works out of the box.
+KEYSTORE_ENCRYPTION_KEY = env.list("KEYSTORE_ENCRYPTION_KEY", default=[])
+if not KEYSTORE_ENCRYPTION_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "KEYSTORE_ENCRYPTION_KEY must be set when DEBUG is off: one or more Fernet keys, comma-separated "
+            "(generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+        )
+    import base64
+    import hashlib
+
+    KEYSTORE_ENCRYPTION_KEY = [
+        base64.urlsafe_b64encode(hashlib.sha256(b"oxygen-keystore-encryption:" + SECRET_KEY.encode()).digest()).decode()
+    ]
+else:
+    from cryptography.fernet import Fernet
+
+    for _position, _key in enumerate(KEYSTORE_ENCRYPTION_KEY, start=1):
+        try:
+            Fernet(_key)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"KEYSTORE_ENCRYPTION_KEY: key number {_position} is not a Fernet key (32 url-safe base64-encoded bytes)."
+            ) from None
+
+# Which certificates this installation accepts, and the CA bundles (PEM files) they must chain to.
+# A bundle left unset makes the chain check report that the chain could not be verified.
+EHEALTH_ENVIRONMENT = env.str("EHEALTH_ENVIRONMENT", default="production")
+if EHEALTH_ENVIRONMENT not in ("production", "acceptance"):
+    raise ImproperlyConfigured("EHEALTH_ENVIRONMENT must be 'production' or 'acceptance'.")
+EHEALTH_CA_BUNDLE_PRODUCTION = env.str("EHEALTH_CA_BUNDLE_PRODUCTION", default="") or None
+EHEALTH_CA_BUNDLE_ACCEPTANCE = env.str("EHEALTH_CA_BUNDLE_ACCEPTANCE", default="") or None
+# A keystore is usually 7-8 KB: anything above this is refused before it is read whole.
+KEYSTORE_MAX_BYTES = 256 * 1024
+# Renewal is possible from 3 months before expiry: the certificate shows as "expiring" from then.
+EHEALTH_RENEWAL_WINDOW_MONTHS = 3
+# Wrong keystore passwords allowed per record and per user within the window, before a pause.
+KEYSTORE_PASSWORD_MAX_FAILURES = 5
+KEYSTORE_PASSWORD_FAILURE_WINDOW = 15 * 60  # seconds
+
+# Uploads: a keystore stays in memory; anything bigger goes to a temporary file, never to RAM.
+# Form fields other than files are small everywhere in this project.
+FILE_UPLOAD_MAX_MEMORY_SIZE = KEYSTORE_MAX_BYTES + 1
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+

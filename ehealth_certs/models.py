@@ -1,0 +1,148 @@
+"""Stored eHealth certificates: the encrypted keystore, its metadata and its entries.
+
+A record has at most one active certificate (a partial unique index says so); importing a newer
+one supersedes it, removing it keeps the row. State changes are conditional UPDATEs made by
+``services``, with explicit who/when columns as the certificate's history.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from practitioners.models import Practitioner
+
+
+class CertificateState(models.TextChoices):
+    ACTIVE = "active", _("active")
+    SUPERSEDED = "superseded", _("superseded")
+    REMOVED = "removed", _("removed")
+
+
+class Environment(models.TextChoices):
+    PRODUCTION = "production", _("production")
+    ACCEPTANCE = "acceptance", _("acceptance")
+
+
+class UploadChannel(models.TextChoices):
+    WEB = "web", _("web page")
+    CLI = "cli", _("command line")
+
+
+class EntryKind(models.TextChoices):
+    AUTHENTICATION = "authentication", _("authentication")
+    ENCRYPTION = "encryption", _("encryption")
+    CA = "ca", _("certification authority")
+    OTHER = "other", _("other")
+
+
+class Certificate(models.Model):
+    """One imported keystore. The keystore's own password is never stored."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("practitioner")
+    )
+    state = models.CharField(_("state"), max_length=20, choices=CertificateState.choices, default=CertificateState.ACTIVE)
+
+    encrypted_keystore = models.BinaryField(_("encrypted keystore"), editable=False)
+
+    subject = models.TextField(_("subject"))
+    issuer = models.TextField(_("issuer"))
+    serial = models.TextField(_("serial number"), help_text=_("Lowercase hexadecimal."))
+    fingerprint_sha256 = models.CharField(_("SHA-256 fingerprint"), max_length=64)
+    identifiers = models.JSONField(_("identifiers"), default=dict, blank=True)
+    environment = models.CharField(_("environment"), max_length=20, choices=Environment.choices)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_size = models.PositiveIntegerField(_("file size"))
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_by_name = models.CharField(
+        _("uploader name"), max_length=150, blank=True, help_text=_("User name at upload time (OS user for the command line).")
+    )
+    uploaded_via = models.CharField(_("uploaded via"), max_length=10, choices=UploadChannel.choices)
+
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("removed by"),
+    )
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("eHealth certificate")
+        verbose_name_plural = _("eHealth certificates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practitioner"],
+                condition=Q(state=CertificateState.ACTIVE),
+                name="certificate_one_active_per_practitioner",
+                violation_error_message=_("This record already has an active eHealth certificate."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=CertificateState.values), name="certificate_state_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(not_after__gt=F("not_before")), name="certificate_validity_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=CertificateState.REMOVED) | Q(removed_at__isnull=False),
+                name="certificate_removed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=CertificateState.SUPERSEDED) | Q(superseded_at__isnull=False),
+                name="certificate_superseded_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "not_after"], name="certificate_state_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.get_state_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == CertificateState.ACTIVE
+
+    @property
+    def ended_at(self):
+        """When the certificate stopped being the record's active one, if it did."""
+        return self.removed_at or self.superseded_at
+
+
+class CertificateEntry(models.Model):
+    """One entry of the keystore (a key with its certificate, or a certificate alone): metadata only."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveSmallIntegerField(_("position"))
+    alias = models.TextField(_("alias"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=EntryKind.choices)
+    has_private_key = models.BooleanField(_("has a private key"), default=False)
+    key_type = models.CharField(_("key type"), max_length=20, blank=True)
+    key_size = models.PositiveIntegerField(_("key size"), null=True, blank=True)
+    subject = models.TextField(_("subject"), blank=True)
+    issuer = models.TextField(_("issuer"), blank=True)
+    serial = models.TextField(_("serial number"), blank=True)
+    not_before = models.DateTimeField(_("valid from"), null=True, blank=True)
+    not_after = models.DateTimeField(_("valid until"), null=True, blank=True)
+    local_key_id = models.TextField(_("local key id"), blank=True, help_text=_("Hexadecimal."))
+
+    class Meta:
+        ordering = ["certificate", "position"]
+        verbose_name = _("keystore entry")
+        verbose_name_plural = _("keystore entries")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "position"], name="certificate_entry_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alias or '—'} ({self.get_kind_display()})"

@@ -1,0 +1,101 @@
+"""Reads of certificates and their status, shared by the pages, the registry list and the CLI.
+
+A record's certificate status is that of its active certificate: ``none`` without one,
+``expired`` once its notAfter is past, ``expiring`` inside the renewal window (from
+``EHEALTH_RENEWAL_WINDOW_MONTHS`` months before expiry), ``valid`` otherwise.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Case, CharField, OuterRef, QuerySet, Subquery, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from practitioners.models import Practitioner
+
+from . import conf
+from .models import Certificate, CertificateState
+from .validation import add_months
+
+NONE, VALID, EXPIRING, EXPIRED = "none", "valid", "expiring", "expired"
+STATUS_CHOICES = (
+    (NONE, _("No certificate")),
+    (VALID, _("Valid")),
+    (EXPIRING, _("Expires soon")),
+    (EXPIRED, _("Expired")),
+)
+
+
+def renewal_threshold(now: datetime) -> datetime:
+    """Certificates expiring on or before this moment are inside the renewal window."""
+    return add_months(now, conf.renewal_window_months())
+
+
+def status_for(not_after: datetime | None, now: datetime | None = None) -> str:
+    if not_after is None:
+        return NONE
+    now = now or timezone.now()
+    if not_after <= now:
+        return EXPIRED
+    if not_after <= renewal_threshold(now):
+        return EXPIRING
+    return VALID
+
+
+@dataclass(frozen=True)
+class CertificateStatus:
+    """A record's certificate status, as the "Info prestataire" button shows it."""
+
+    status: str
+    certificate: Certificate | None
+
+    @property
+    def not_after(self) -> datetime | None:
+        return self.certificate.not_after if self.certificate else None
+
+
+def _without_keystore(queryset: QuerySet[Certificate]) -> QuerySet[Certificate]:
+    """Certificates for display: the encrypted keystore is never loaded."""
+    return queryset.defer("encrypted_keystore")
+
+
+def active_certificate(practitioner: Practitioner) -> Certificate | None:
+    return _without_keystore(practitioner.certificates.filter(state=CertificateState.ACTIVE)).first()
+
+
+def certificate_status(practitioner: Practitioner, now: datetime | None = None) -> CertificateStatus:
+    certificate = active_certificate(practitioner)
+    return CertificateStatus(status_for(certificate.not_after if certificate else None, now), certificate)
+
+
+def certificate_history(practitioner: Practitioner) -> QuerySet[Certificate]:
+    """Every certificate of the record, the most recently uploaded first."""
+    return _without_keystore(practitioner.certificates.select_related("uploaded_by", "removed_by"))
+
+
+def certificate_with_entries(practitioner: Practitioner, public_id) -> Certificate | None:
+    return (
+        _without_keystore(practitioner.certificates.filter(public_id=public_id))
+        .prefetch_related("entries")
+        .select_related("uploaded_by", "removed_by")
+        .first()
+    )
+
+
+def with_certificate_status(queryset: QuerySet[Practitioner], now: datetime | None = None) -> QuerySet[Practitioner]:
+    """Annotate ``certificate_not_after`` and ``certificate_status`` (one of the statuses) in the same query."""
+    now = now or timezone.now()
+    active = Certificate.objects.filter(practitioner=OuterRef("pk"), state=CertificateState.ACTIVE)
+    return queryset.annotate(
+        certificate_not_after=Subquery(active.values("not_after")[:1]),
+    ).annotate(
+        certificate_status=Case(
+            When(certificate_not_after__isnull=True, then=Value(NONE)),
+            When(certificate_not_after__lte=now, then=Value(EXPIRED)),
+            When(certificate_not_after__lte=renewal_threshold(now), then=Value(EXPIRING)),
+            default=Value(VALID),
+            output_field=CharField(),
+        )
+    )

@@ -1,0 +1,293 @@
+"""Keystore workflows: import (page and command line), remove, re-encrypt under the current key.
+
+The keystore's password is only ever passed through to validation: it is not stored, logged or
+returned, and these functions hide it from Django's error reports.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+
+from practitioners.models import Practitioner
+
+from . import conf, storage, throttle
+from .models import Certificate, CertificateEntry, CertificateState, EntryKind, UploadChannel
+from .validation import ExpectedIdentity, ValidationResult, validate_keystore
+
+logger = logging.getLogger(__name__)
+
+THROTTLED = "throttled"
+CONFLICT = "conflict"
+FILE_NAME_MAX_LENGTH = 255
+
+WARNING_MESSAGES = {
+    "expires_soon": _(
+        "This certificate expires within %(months)s months: you can already renew it with the eHealth "
+        "Certificate Manager, then import the renewed keystore here."
+    ),
+}
+_THROTTLED_MESSAGE = _(
+    "Too many wrong passwords for this keystore. For your security, try again after %(time)s."
+)
+_CONFLICT_MESSAGE = _(
+    "Another certificate was imported for this record at the same moment. Reload the record and check "
+    "which certificate is active before trying again."
+)
+
+
+@dataclass
+class ImportOutcome:
+    """What :func:`import_keystore` did: the new certificate, or why there is none.
+
+    ``error`` is a validation code, or ``throttled`` (no attempt was made) or ``conflict`` (a
+    concurrent import won); ``result`` is None when validation did not run.
+    """
+
+    result: ValidationResult | None = None
+    certificate: Certificate | None = None
+    error: str | None = None
+    message: str = ""
+    throttled_until: datetime | None = None
+
+    @property
+    def imported(self) -> bool:
+        return self.certificate is not None
+
+    @property
+    def warnings(self) -> list[str]:
+        return [str(code) for code in self.result.warnings] if self.result else []
+
+    def to_json_dict(self) -> dict:
+        data = self.result.to_json_dict() if self.result else {
+            "valid": False, "warnings": [], "environment": None, "identifiers": {}, "subject": "",
+            "not_before": None, "not_after": None, "entries": [],
+        }
+        data.update(valid=self.imported, error=self.error, message=str(self.message))
+        data["certificate_id"] = str(self.certificate.public_id) if self.certificate else None
+        if self.throttled_until is not None:
+            data["retry_after"] = self.throttled_until.isoformat()
+        return data
+
+
+def warning_message(code: str) -> str:
+    template = WARNING_MESSAGES.get(code)
+    if template is None:
+        return code
+    return str(template) % {"months": conf.renewal_window_months()}
+
+
+def read_capped(stream: BinaryIO, limit: int | None = None) -> bytes:
+    """At most ``limit + 1`` bytes of an upload: enough to tell that it is too large, never more."""
+    limit = conf.max_keystore_bytes() if limit is None else limit
+    chunks, remaining = [], limit + 1
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 64 * 1024))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+_PATH_SEPARATORS = re.compile(r"[\\/]")
+
+
+def clean_file_name(name: str | None) -> str:
+    """The original file name for display: no folders, no control characters, bounded length."""
+    base = _PATH_SEPARATORS.split(name or "")[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    if len(base) > FILE_NAME_MAX_LENGTH:
+        stem, dot, extension = base.rpartition(".")
+        suffix = "…" + (f".{extension}" if dot and len(extension) <= 10 else "")
+        base = base[: FILE_NAME_MAX_LENGTH - len(suffix)] + suffix
+    return base
+
+
+def expected_identity(practitioner: Practitioner) -> ExpectedIdentity:
+    return ExpectedIdentity(
+        ssin=practitioner.niss or None,
+        cbe=practitioner.enterprise_number or None,
+        nihii=frozenset(practitioner.inami_periods.values_list("inami_number", flat=True)),
+    )
+
+
+def throttle_scopes(practitioner: Practitioner, user) -> list[str]:
+    user_key = user.pk if user is not None and user.is_authenticated else None
+    return throttle.scopes(practitioner.public_id, user_key)
+
+
+@sensitive_variables("password")
+def validate_for_inspection(data: bytes, password: str, *, ssin: str | None = None, now: datetime | None = None):
+    """Validation without a record (``keystore inspect``): identity checked against ``ssin`` when given."""
+    return validate_keystore(
+        data,
+        password,
+        trust=conf.trust_settings(),
+        now=now or timezone.now(),
+        expected=ExpectedIdentity(ssin=ssin) if ssin else None,
+        renewal_window_months=conf.renewal_window_months(),
+        max_size=conf.max_keystore_bytes(),
+    )
+
+
+@sensitive_variables("password")
+def import_keystore(
+    practitioner: Practitioner,
+    uploaded_bytes: bytes,
+    password: str,
+    *,
+    user=None,
+    source_name: str,
+    via: str = UploadChannel.WEB,
+    uploader_name: str | None = None,
+    now: datetime | None = None,
+) -> ImportOutcome:
+    """Validate a keystore for ``practitioner`` and, when valid, make it the record's active certificate.
+
+    Refused without a validation attempt while the record or the user has used up its wrong
+    passwords. The practitioner row is locked for the whole check-and-write, so of two concurrent
+    imports the second sees the first's certificate (and the database refuses a second active one).
+    """
+    now = now or timezone.now()
+    scopes = throttle_scopes(practitioner, user)
+    until = throttle.blocked_until(scopes, now)
+    if until is not None:
+        logger.warning("keystore import for record %s refused: too many wrong passwords", practitioner.public_id)
+        local = timezone.localtime(until)
+        return ImportOutcome(
+            error=THROTTLED,
+            message=_THROTTLED_MESSAGE % {"time": local.strftime("%H:%M")},
+            throttled_until=until,
+        )
+    try:
+        with transaction.atomic():
+            locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
+            active = locked.certificates.filter(state=CertificateState.ACTIVE).only("pk", "not_after").first()
+            result = validate_keystore(
+                uploaded_bytes,
+                password,
+                trust=conf.trust_settings(),
+                now=now,
+                expected=expected_identity(locked),
+                active_not_after=active.not_after if active else None,
+                renewal_window_months=conf.renewal_window_months(),
+                max_size=conf.max_keystore_bytes(),
+            )
+            if not result.valid:
+                if result.error == "wrong_password":
+                    throttle.record_failure(scopes, now)
+                logger.info("keystore import for record %s refused: %s", practitioner.public_id, result.error)
+                return ImportOutcome(result=result, error=str(result.error), message=result.message)
+            certificate = _store(
+                locked, active, uploaded_bytes, result,
+                user=user, source_name=source_name, via=via, uploader_name=uploader_name, now=now,
+            )  # fmt: skip
+    except (IntegrityError, _Conflict):
+        logger.warning("keystore import for record %s lost a race with another import", practitioner.public_id)
+        return ImportOutcome(result=None, error=CONFLICT, message=_CONFLICT_MESSAGE)
+    logger.info(
+        "keystore imported for record %s: certificate %s (sha256 %s)",
+        practitioner.public_id, certificate.public_id, certificate.fingerprint_sha256,
+    )  # fmt: skip
+    return ImportOutcome(result=result, certificate=certificate)
+
+
+class _Conflict(Exception):
+    """The active certificate changed under our feet."""
+
+
+def _store(
+    practitioner: Practitioner,
+    active: Certificate | None,
+    data: bytes,
+    result: ValidationResult,
+    *,
+    user,
+    source_name: str,
+    via: str,
+    uploader_name: str | None,
+    now: datetime,
+) -> Certificate:
+    if active is not None:
+        superseded = Certificate.objects.filter(pk=active.pk, state=CertificateState.ACTIVE).update(
+            state=CertificateState.SUPERSEDED, superseded_at=now
+        )
+        if superseded != 1:
+            raise _Conflict
+    if uploader_name is None:
+        uploader_name = user.get_username() if user is not None and user.is_authenticated else ""
+    certificate = Certificate.objects.create(
+        practitioner=practitioner,
+        state=CertificateState.ACTIVE,
+        encrypted_keystore=storage.encrypt(data),
+        subject=result.subject,
+        issuer=result.issuer,
+        serial=result.serial,
+        fingerprint_sha256=result.fingerprint_sha256,
+        identifiers=dict(result.identifiers),
+        environment=result.environment,
+        not_before=result.not_before,
+        not_after=result.not_after,
+        file_name=clean_file_name(source_name),
+        file_size=len(data),
+        uploaded_at=now,
+        uploaded_by=user if user is not None and user.is_authenticated else None,
+        uploaded_by_name=uploader_name[:150],
+        uploaded_via=via,
+    )
+    CertificateEntry.objects.bulk_create(
+        CertificateEntry(
+            certificate=certificate,
+            position=position,
+            alias=entry.alias or "",
+            kind=entry.kind if entry.kind in EntryKind.values else EntryKind.OTHER,
+            has_private_key=entry.has_private_key,
+            key_type=entry.key_type or "",
+            key_size=entry.key_size,
+            subject=entry.subject or "",
+            issuer=entry.issuer or "",
+            serial=entry.serial or "",
+            not_before=entry.not_before,
+            not_after=entry.not_after,
+            local_key_id=entry.local_key_id or "",
+        )
+        for position, entry in enumerate(result.entries)
+    )
+    return certificate
+
+
+def remove_certificate(certificate: Certificate, *, user=None, now: datetime | None = None) -> bool:
+    """Take the active certificate off its record (the row stays, as removed). False if it was not active."""
+    removed = Certificate.objects.filter(pk=certificate.pk, state=CertificateState.ACTIVE).update(
+        state=CertificateState.REMOVED,
+        removed_at=now or timezone.now(),
+        removed_by=user if user is not None and user.is_authenticated else None,
+    )
+    if removed:
+        logger.info("certificate %s removed from record %s", certificate.public_id, certificate.practitioner_id)
+    return removed == 1
+
+
+def stored_keystore(certificate: Certificate) -> bytes:
+    """The keystore as it was uploaded (still protected by its own password)."""
+    return storage.decrypt(Certificate.objects.values_list("encrypted_keystore", flat=True).get(pk=certificate.pk))
+
+
+def reencrypt_keystores() -> int:
+    """Re-encrypt every stored keystore with the current (first) key, after a key rotation."""
+    count = 0
+    for pk in Certificate.objects.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            token = Certificate.objects.select_for_update().values_list("encrypted_keystore", flat=True).get(pk=pk)
+            Certificate.objects.filter(pk=pk).update(encrypted_keystore=storage.reencrypt(token))
+        count += 1
+    return count
