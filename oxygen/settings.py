@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from oxygen import logging as oxygen_logging
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "oxygen.logging.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -158,13 +161,15 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs: one console handler on the root logger that masks NISS numbers and passwords and adds
+# the request id; LOG_FORMAT=json (one JSON object per line, the default with DEBUG off) or text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_FORMAT not in oxygen_logging.LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of: {', '.join(oxygen_logging.LOG_FORMATS)}.")
+LOGGING = oxygen_logging.logging_config(LOG_FORMAT, LOG_LEVEL)
+# Celery workers log through the same root handler instead of replacing it with their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The registry list page: rows per page, and the largest page a user may ask for.
 PRACTITIONERS_PAGE_SIZE = 25
