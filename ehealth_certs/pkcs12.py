@@ -264,9 +264,17 @@ def _decode_safe_contents(der: bytes, password: str, budget: _Budget, contents: 
             contents.bags.append(_Bag(pkcs8, _load_private_key(pkcs8), attributes))
         elif bag_id == "cert_bag" and bag["bag_value"]["cert_id"].native == "x509":
             cert_der = bag["bag_value"]["cert_value"].parsed.dump()
-            contents.bags.append(_Bag(cert_der, x509.load_der_x509_certificate(cert_der), attributes))
+            contents.bags.append(_Bag(cert_der, _load_certificate(cert_der), attributes))
         else:
             contents.unsupported.append(str(bag_id))
+
+
+def _load_certificate(der: bytes) -> x509.Certificate:
+    certificate = x509.load_der_x509_certificate(der)
+    # cryptography parses some fields lazily: fail now rather than when a caller reads them
+    certificate.subject, certificate.issuer, certificate.serial_number  # noqa: B018
+    certificate.not_valid_before_utc, certificate.not_valid_after_utc  # noqa: B018
+    return certificate
 
 
 def _load_private_key(pkcs8: bytes) -> PrivateKeyTypes:

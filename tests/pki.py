@@ -415,5 +415,5 @@ def etk_blob(auth: Issued, enc: Issued) -> bytes:
         pkcs7.PKCS7SignatureBuilder()
         .set_data(der_certificate(enc.cert))
         .add_signer(auth.cert, auth.key, hashes.SHA256())
-        .sign(serialization.Encoding.DER, [])
+        .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
     )

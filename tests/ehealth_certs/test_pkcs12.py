@@ -65,7 +65,7 @@ def test_java_layouts_are_what_they_claim(java_keystores: dict[str, bytes]) -> N
     }
 
 
-@pytest.mark.parametrize("name", ["modern", "legacy", "modern-encryption-first", "legacy-encryption-first"])
+@pytest.mark.parametrize("name", ["modern", "legacy", "legacy-encryption-first"])
 def test_reads_every_entry_of_java_keystores(
     name: str, java_keystores: dict[str, bytes], auth: pki.Issued, encryption: list[pki.Issued], production: pki.Pki
 ) -> None:
