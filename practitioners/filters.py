@@ -8,6 +8,9 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from ehealth_certs.selectors import STATUS_CHOICES as CERTIFICATE_STATUS_CHOICES
+from ehealth_certs.selectors import with_certificate_status
+
 from .models import InamiPeriod, Practitioner, Profession
 
 ACTIVE_CHOICES = (("active", _("Active")), ("inactive", _("Inactive")), ("all", _("All")))
@@ -22,6 +25,9 @@ class PractitionerFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         choices=ACTIVE_CHOICES, method="filter_status", label=_("Status"), empty_label=None
+    )
+    certificate = django_filters.ChoiceFilter(
+        choices=CERTIFICATE_STATUS_CHOICES, method="filter_certificate", label=_("eHealth certificate")
     )
     ordering = django_filters.OrderingFilter(
         fields=(
@@ -43,6 +49,8 @@ class PractitionerFilter(django_filters.FilterSet):
         if data is not None and not data.get("status"):
             data["status"] = "active"
         super().__init__(data, *args, **kwargs)
+        # Every row carries its eHealth certificate status (annotations: no extra query per row).
+        self.queryset = with_certificate_status(self.queryset)
         self.form.fields["q"].widget = forms.TextInput(
             attrs={"placeholder": _("Name, NISS or INAMI number"), "type": "search"}
         )
@@ -63,6 +71,9 @@ class PractitionerFilter(django_filters.FilterSet):
 
     def filter_conventioned(self, queryset, name, value):
         return queryset.filter(conventioned_today=(value == "yes"))
+
+    def filter_certificate(self, queryset, name, value):
+        return queryset.filter(certificate_status=value)
 
     def filter_status(self, queryset, name, value):
         if value == "all":

@@ -77,6 +77,8 @@ ROLE_PERMISSIONS = {
     FRONT_DESK: {
         "practitioners": ["view_practitioner", "add_practitioner", "change_practitioner", "view_inamiperiod",
                           "add_inamiperiod", "change_inamiperiod", "delete_inamiperiod", "view_treatmenttype"],
+        # The certificate's status only: no upload, no removal, no key material (ehealth_certs.access).
+        "ehealth_certs": ["view_certificate"],
     },
     PRACTITIONER: {},
     ADMINISTRATOR: "__all__",

@@ -63,9 +63,10 @@ def ca_bundle_files(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture
 def ehealth_settings(settings, ca_bundle_files):
-    """A production installation with both CA bundles configured, and a fresh throttle cache."""
+    """A production installation with both CA bundles configured, pages in English, a fresh throttle cache."""
     from django.core.cache import cache
 
+    settings.LANGUAGE_CODE = "en"
     settings.EHEALTH_ENVIRONMENT = "production"
     settings.EHEALTH_CA_BUNDLE_PRODUCTION = str(ca_bundle_files["production"])
     settings.EHEALTH_CA_BUNDLE_ACCEPTANCE = str(ca_bundle_files["acceptance"])

@@ -1,0 +1,116 @@
+"""Certificate pages of a record: upload (with status and history), one certificate's entries, removal.
+
+Only the practitioner on their own record and administrators reach these pages (403 for anybody
+else logged in). No page ever serves the stored keystore.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import TemplateView
+
+from practitioners.views import PractitionerAccessMixin
+
+from . import access, selectors, services
+from .forms import KeystoreUploadForm
+from .models import UploadChannel
+
+
+class CertificateManagerMixin(PractitionerAccessMixin):
+    """The record's practitioner and administrators."""
+
+    def test_func(self) -> bool:
+        return access.can_manage_certificate(self.request.user, self.get_practitioner())
+
+    def get_context_data(self, **kwargs):
+        practitioner = self.get_practitioner()
+        kwargs.setdefault("practitioner", practitioner)
+        kwargs.setdefault("status", selectors.certificate_status(practitioner))
+        return super().get_context_data(**kwargs)
+
+
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class CertificateUploadView(CertificateManagerMixin, TemplateView):
+    template_name = "ehealth_certs/upload.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", KeystoreUploadForm())
+        kwargs.setdefault("history", selectors.certificate_history(self.get_practitioner()))
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        practitioner = self.get_practitioner()
+        form = KeystoreUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        outcome = services.import_keystore(
+            practitioner,
+            form.keystore_bytes,
+            form.cleaned_data["password"],
+            user=request.user,
+            source_name=form.keystore_name,
+            via=UploadChannel.WEB,
+        )
+        if not outcome.imported:
+            status = 429 if outcome.error == services.THROTTLED else 200
+            context = self.get_context_data(form=KeystoreUploadForm(), outcome=outcome)
+            return self.render_to_response(context, status=status)
+        certificate = outcome.certificate
+        messages.success(
+            request,
+            _("The eHealth certificate has been imported. It is valid until %(date)s.")
+            % {"date": timezone.localtime(certificate.not_after).strftime("%d/%m/%Y")},
+        )
+        for code in outcome.warnings:
+            messages.warning(request, services.warning_message(code))
+        return redirect("ehealth_certs:detail", public_id=practitioner.public_id, certificate_id=certificate.public_id)
+
+
+class CertificateDetailView(CertificateManagerMixin, TemplateView):
+    """One certificate of the record: its metadata and every keystore entry found at import."""
+
+    template_name = "ehealth_certs/detail.html"
+
+    def get_context_data(self, **kwargs):
+        certificate = selectors.certificate_with_entries(self.get_practitioner(), self.kwargs["certificate_id"])
+        if certificate is None:
+            raise Http404
+        kwargs["certificate"] = certificate
+        kwargs["certificate_status"] = selectors.status_for(certificate.not_after) if certificate.is_active else None
+        return super().get_context_data(**kwargs)
+
+
+class CertificateRemoveView(CertificateManagerMixin, TemplateView):
+    """Confirmation page (GET), then removal (POST) of the record's active certificate."""
+
+    template_name = "ehealth_certs/remove.html"
+
+    def get_certificate(self):
+        certificate = selectors.certificate_with_entries(self.get_practitioner(), self.kwargs["certificate_id"])
+        if certificate is None:
+            raise Http404
+        return certificate
+
+    def get(self, request, *args, **kwargs):
+        certificate = self.get_certificate()
+        if not certificate.is_active:
+            messages.info(request, _("This certificate is no longer active: there is nothing to remove."))
+            return redirect(self._certificate_page())
+        return self.render_to_response(self.get_context_data(certificate=certificate))
+
+    def post(self, request, *args, **kwargs):
+        certificate = self.get_certificate()
+        if services.remove_certificate(certificate, user=request.user):
+            messages.success(request, _("The eHealth certificate has been removed from this record."))
+        else:
+            messages.info(request, _("This certificate is no longer active: there is nothing to remove."))
+        return redirect(self._certificate_page())
+
+    def _certificate_page(self) -> str:
+        return reverse("ehealth_certs:upload", kwargs={"public_id": self.get_practitioner().public_id})
