@@ -3,6 +3,7 @@
 Defaults suit a local, single-machine run: SQLite in the project folder, console e-mail,
 an in-process cache. With DEBUG off the settings refuse insecure production values.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -46,10 +47,15 @@ INSTALLED_APPS = [
     "bootstrap",
     "practitioners",
     "ehealth_certs",
+    "audit",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "oxygen.security.PermissionsPolicyMiddleware",
     "oxygen.logging.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "oxygen.urls"
@@ -99,6 +106,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes checks the login throttle first; it needs the request, so tests log in with
+# `client.force_login(user)` (or `authenticate(request, ...)`), never `client.login(...)`.
+AUTHENTICATION_BACKENDS = [
+    "oxygen.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # Language and time: French by default, Dutch and English in the interface; mails also in German.
 LANGUAGE_CODE = "fr"
@@ -151,6 +164,38 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features the pages never use (the eID reader is read on the server, not through WebUSB).
+PERMISSIONS_POLICY = {feature: [] for feature in ("camera", "microphone", "geolocation", "usb", "payment")}
+# No inline scripts or styles anywhere: JS and CSS come from static files only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+# Reverse proxies in front of the app that append the client's address to X-Forwarded-For
+# (0: none, REMOTE_ADDR is the client). Used by the audit log and the login throttle.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Login throttle (django-axes): 5 wrong passwords for one user name from one address lock that
+# pair for 15 minutes; a successful login clears the count. The database handler keeps the count
+# shared by every worker and across restarts, whatever cache is configured.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "oxygen.security.client_ip"
+AXES_USERNAME_CALLABLE = "oxygen.security.throttle_username"
+AXES_LOCKOUT_CALLABLE = "oxygen.security.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins and logouts are in the audit log
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("practitioners/", include("practitioners.urls")),
     path("practitioners/<uuid:public_id>/certificate/", include("ehealth_certs.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]
