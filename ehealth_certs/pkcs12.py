@@ -36,6 +36,8 @@ MAX_ITERATIONS = 10_000_000
 """Larger iteration counts are refused: a hostile file must not burn CPU for minutes."""
 MAX_TOTAL_ITERATIONS = 2 * MAX_ITERATIONS
 """Key-derivation work allowed for one keystore (sum of iterations x hash blocks)."""
+MAX_BAGS = 100
+"""An eHealth keystore holds about a dozen SafeBags; loading each RSA key costs milliseconds."""
 
 WRITE_ITERATIONS = 10_000
 """Iteration count of keystores written here (Java 17 default)."""
@@ -150,7 +152,10 @@ def change_password(data: bytes, old_password: str, new_password: str) -> bytes:
     if contents.unsupported:
         kinds = ", ".join(sorted(set(contents.unsupported)))
         raise Pkcs12Error(f"the keystore holds entries that cannot be re-encrypted: {kinds}")
-    result = _encode_pfx(contents.bags, new_password)
+    try:
+        result = _encode_pfx(contents.bags, new_password)
+    except Exception as exc:  # attributes come from the input file and may be odd
+        raise Pkcs12Error("the keystore could not be re-encrypted") from exc
     _check_rewritten(result, contents.bags, old_password, new_password)
     return result
 
@@ -253,6 +258,8 @@ def _open_content_info(content_info: cms.ContentInfo, password: str, budget: _Bu
 
 def _decode_safe_contents(der: bytes, password: str, budget: _Budget, contents: _Contents) -> None:
     for bag in asn1_pkcs12.SafeContents.load(der, strict=True):
+        if len(contents.bags) + len(contents.unsupported) >= MAX_BAGS:
+            raise NotPkcs12Error(f"more than {MAX_BAGS} SafeBags")
         bag_id = bag["bag_id"].native
         attributes = bag["bag_attributes"] if bag["bag_attributes"].native is not None else None
         if bag_id == "pkcs8_shrouded_key_bag":

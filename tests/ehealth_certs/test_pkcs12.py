@@ -225,3 +225,10 @@ def test_change_password_keeps_mismatched_entries_as_they_are(auth: pki.Issued) 
     [entry] = read_keystore(changed, NEW_PASSWORD)
     assert (entry.alias, entry.local_key_id, entry.certificate) == ("authentication", b"auth-id", auth.cert)
     assert public_key_der(entry.private_key.public_key()) == public_key_der(pki.rsa_key(pki.OTHER_KEY).public_key())
+
+
+def test_too_many_bags_are_refused(production: pki.Pki) -> None:
+    many = [KeystoreEntry(None, None, production.root.cert)] * (pkcs12.MAX_BAGS + 1)
+
+    with pytest.raises(NotPkcs12Error, match="SafeBags"):
+        read_keystore(build_keystore(many, pki.PASSWORD), pki.PASSWORD)

@@ -161,3 +161,17 @@ def test_any_password(password: str, python_keystore: bytes, trust: TrustSetting
     check_consistent(result)
     assert result.valid == (password == pki.PASSWORD)
     assert result.valid or result.error == ErrorCode.WRONG_PASSWORD
+
+
+@settings(max_examples=100, deadline=None)
+@given(mutations=st.lists(mutation, min_size=1, max_size=3))
+def test_change_password_of_damaged_content(mutations: list, small_keystore: bytes) -> None:
+    safe_der = asn1_pkcs12.Pfx.load(small_keystore)["auth_safe"]["content"].native
+    for operation, position, payload in mutations:
+        safe_der = mutate(safe_der, operation, position, payload)
+
+    try:
+        changed = pkcs12.change_password(with_new_mac(safe_der, pki.PASSWORD), pki.PASSWORD, "Other-passw0rd")
+    except Pkcs12Error:
+        return
+    read_keystore(changed, "Other-passw0rd")
