@@ -263,10 +263,6 @@ def ehealth_entries(
     return [*keys, TrustedEntry("ehealth-root", pki.root.cert), TrustedEntry("ehealth-issuing", pki.issuing.cert)]
 
 
-def expected_aliases(entries: Sequence[StoreEntry]) -> list[str]:
-    return [entry.alias for entry in entries]
-
-
 # --------------------------------------------------------------------------- writers
 
 
