@@ -1,0 +1,202 @@
+"""`manage.py keystore SUBCOMMAND`: check and import eHealth keystores from the command line.
+
+    keystore inspect PATH --password-stdin [--niss NISS] [--json]
+    keystore import PATH --niss NISS --password-stdin [--json]
+    keystore reencrypt
+
+The password is read from standard input (one line; prompted without echo on a terminal), never
+from the command line. Exit status: 0 valid (imported), 1 invalid (the result says why; also when
+throttled or beaten by a concurrent import), 2 usage error: a missing --password-stdin, an
+unreadable file, a malformed NISS, or (import) no record with that NISS.
+
+Each subcommand is one ``add_*_arguments`` function and one ``run_*`` function, registered in
+``SUBCOMMANDS``.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import sys
+from collections.abc import Callable
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ehealth_certs import services
+from ehealth_certs.models import UploadChannel
+from practitioners.identifiers import validate_niss
+from practitioners.models import Practitioner
+
+VALID, INVALID, USAGE_ERROR = 0, 1, 2
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def require_password_stdin(options: dict) -> None:
+    if not options.get("password_stdin"):
+        raise CommandError(
+            _("Pass --password-stdin and give the keystore password on standard input (never on the command line)."),
+            returncode=USAGE_ERROR,
+        )
+
+
+def read_password(options: dict) -> str:
+    stdin = options.get("stdin") or sys.stdin
+    if stdin.isatty():
+        return getpass.getpass(_("Keystore password: "), stream=sys.stderr)
+    line = stdin.readline()
+    if not line:
+        raise CommandError(_("No password on standard input."), returncode=USAGE_ERROR)
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+def read_keystore_file(path: str) -> bytes:
+    try:
+        with open(path, "rb") as stream:
+            return services.read_capped(stream)
+    except OSError as exc:
+        raise CommandError(
+            _("Cannot read %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror or exc}, returncode=USAGE_ERROR
+        ) from None
+
+
+def clean_niss(value: str | None) -> str | None:
+    if value is None:
+        return None
+    digits = re.sub(r"[\s./-]", "", value)
+    try:
+        validate_niss(digits)
+    except Exception:  # ValidationError: say it plainly, as a usage error
+        raise CommandError(_("%(niss)s is not a valid NISS.") % {"niss": value}, returncode=USAGE_ERROR) from None
+    return digits
+
+
+def write_result(command: BaseCommand, data: dict, as_json: bool) -> None:
+    if as_json:
+        command.stdout.write(json.dumps(data, ensure_ascii=False))
+        return
+    lines = [_("valid: %s") % (_("yes") if data["valid"] else _("no"))]
+    if data.get("error"):
+        lines.append(_("error: %(code)s – %(message)s") % {"code": data["error"], "message": data["message"]})
+    for code in data.get("warnings", []):
+        lines.append(_("warning: %(code)s – %(message)s") % {"code": code, "message": services.warning_message(code)})
+    if data.get("subject"):
+        lines += [
+            _("subject: %s") % data["subject"],
+            _("identifiers: %s") % ", ".join(f"{name}={value}" for name, value in data["identifiers"].items()),
+            _("environment: %s") % (data.get("environment") or "?"),
+            _("valid from %(start)s until %(end)s") % {"start": data["not_before"], "end": data["not_after"]},
+        ]
+    for entry in data.get("entries", []):
+        lines.append(
+            f"  - {entry['alias'] or '—'} ({entry['kind']}{', ' + _('private key') if entry['has_private_key'] else ''}): "
+            f"{entry['subject']} [{entry['not_before']} – {entry['not_after']}]"
+        )
+    if data.get("certificate_id"):
+        lines.append(_("imported as certificate %s") % data["certificate_id"])
+    command.stdout.write("\n".join(lines))
+
+
+def finish(valid: bool, message: str) -> None:
+    if not valid:
+        raise CommandError(message, returncode=INVALID)
+
+
+def os_user_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid()) if hasattr(os, "getuid") else ""
+
+
+# --------------------------------------------------------------------------- inspect
+
+
+def add_inspect_arguments(parser) -> None:
+    parser.add_argument("path", help="the keystore file (.p12 / .acc-p12)")
+    parser.add_argument("--password-stdin", action="store_true", help="read the keystore password from standard input")
+    parser.add_argument("--niss", help="check that the certificate belongs to this NISS")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run_inspect(command: BaseCommand, options: dict) -> None:
+    require_password_stdin(options)
+    niss = clean_niss(options.get("niss"))
+    data = read_keystore_file(options["path"])
+    password = read_password(options)
+    result = services.validate_for_inspection(data, password, ssin=niss, now=timezone.now())
+    write_result(command, result.to_json_dict(), options["json"])
+    finish(result.valid, str(result.message))
+
+
+# --------------------------------------------------------------------------- import
+
+
+def add_import_arguments(parser) -> None:
+    parser.add_argument("path", help="the keystore file (.p12 / .acc-p12)")
+    parser.add_argument("--niss", required=True, help="NISS of the practitioner record to import it into")
+    parser.add_argument("--password-stdin", action="store_true", help="read the keystore password from standard input")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run_import(command: BaseCommand, options: dict) -> None:
+    require_password_stdin(options)
+    niss = clean_niss(options["niss"])
+    practitioner = Practitioner.objects.filter(niss=niss).first()
+    if practitioner is None:
+        raise CommandError(_("No practitioner record has the NISS %(niss)s.") % {"niss": niss}, returncode=USAGE_ERROR)
+    data = read_keystore_file(options["path"])
+    password = read_password(options)
+    outcome = services.import_keystore(
+        practitioner,
+        data,
+        password,
+        user=None,
+        source_name=os.path.basename(options["path"]),
+        via=UploadChannel.CLI,
+        uploader_name=os_user_name(),
+    )
+    write_result(command, outcome.to_json_dict(), options["json"])
+    finish(outcome.imported, str(outcome.message))
+
+
+# --------------------------------------------------------------------------- reencrypt
+
+
+def add_reencrypt_arguments(parser) -> None:
+    """No arguments: every stored keystore is re-encrypted with the first KEYSTORE_ENCRYPTION_KEY."""
+
+
+def run_reencrypt(command: BaseCommand, options: dict) -> None:
+    count = services.reencrypt_keystores()
+    command.stdout.write(_("%(count)d keystore(s) re-encrypted with the current key.") % {"count": count})
+
+
+SUBCOMMANDS: dict[str, tuple[str, Callable, Callable]] = {
+    "inspect": ("Validate a keystore file without storing it.", add_inspect_arguments, run_inspect),
+    "import": ("Validate a keystore and import it into a practitioner's record.", add_import_arguments, run_import),
+    "reencrypt": (
+        "Re-encrypt every stored keystore with the first KEYSTORE_ENCRYPTION_KEY (after adding a new key).",
+        add_reencrypt_arguments,
+        run_reencrypt,
+    ),
+}
+
+
+class Command(BaseCommand):
+    help = "Check and import eHealth keystores (the password is read from standard input)."
+    stealth_options = ("stdin",)
+
+    def add_arguments(self, parser):
+        subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="{" + ",".join(SUBCOMMANDS) + "}")
+        for name, (help_text, add_arguments, run) in SUBCOMMANDS.items():
+            subparser = subparsers.add_parser(name, help=help_text, description=help_text)
+            add_arguments(subparser)
+            subparser.set_defaults(run=run)
+
+    def handle(self, *args, **options):
+        options["run"](self, options)
