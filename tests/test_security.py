@@ -229,15 +229,25 @@ def test_an_overlong_user_name_is_throttled_under_its_first_150_characters(clien
 # --- Sessions and CSRF -----------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_a_session_expires_after_session_cookie_age(client, front_desk):
-    start = datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC)
-    with time_machine.travel(start, tick=False) as clock:
+def test_a_session_expires_after_session_cookie_age_without_activity(client, front_desk):
+    age = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC), tick=False) as clock:
         client.force_login(front_desk)
-        clock.shift(datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60))
-        assert client.get(reverse("dashboard")).status_code == 200
-        clock.shift(datetime.timedelta(seconds=120))
+        clock.shift(age + datetime.timedelta(minutes=1))
         response = client.get(reverse("dashboard"))
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_activity_keeps_a_session_alive(client, front_desk):
+    age = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 8, 0, tzinfo=datetime.UTC), tick=False) as clock:
+        client.force_login(front_desk)
+        for _ in range(2):
+            clock.shift(age - datetime.timedelta(minutes=1))
+            assert client.get(reverse("dashboard")).status_code == 200
+        clock.shift(age + datetime.timedelta(minutes=1))
+        assert client.get(reverse("dashboard")).status_code == 302
 
 
 @pytest.mark.django_db
