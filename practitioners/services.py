@@ -336,7 +336,10 @@ def _validate_practitioner(row: _Row, existing: dict[str, Practitioner]) -> None
     row.practitioner = practitioner
     unparsed = [name for name in row.errors if name in FIELD_PARSERS]
     try:
-        practitioner.full_clean(exclude=unparsed)
+        # Constraints are not queried row by row: the validators imply the check constraints, and a
+        # NISS is unique because rows are matched by NISS and checked against each other. The
+        # database still enforces them all when writing.
+        practitioner.full_clean(exclude=unparsed, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             if name not in row.errors:
@@ -366,7 +369,7 @@ def _validate_period(row: _Row, day: datetime.date) -> None:
         conventioned=row.period.get("conventioned", False),
     )
     try:
-        period.full_clean(exclude=[] if practitioner.pk else ["practitioner"])
+        period.full_clean(exclude=[] if practitioner.pk else ["practitioner"], validate_constraints=False)
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             column = FIELD_COLUMNS.get(name, name)
