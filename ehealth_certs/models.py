@@ -20,6 +20,7 @@ class CertificateState(models.TextChoices):
     ACTIVE = "active", _("active")
     SUPERSEDED = "superseded", _("superseded")
     REMOVED = "removed", _("removed")
+    REVOKED = "revoked", _("revoked")
 
 
 class Environment(models.TextChoices):
@@ -30,6 +31,14 @@ class Environment(models.TextChoices):
 class UploadChannel(models.TextChoices):
     WEB = "web", _("web page")
     CLI = "cli", _("command line")
+
+
+class RevocationReason(models.TextChoices):
+    FORGOTTEN_PASSWORD = "forgotten_password", _("forgotten password")
+    KEYSTORE_LOST = "keystore_lost", _("keystore lost")
+    KEY_COMPROMISED = "key_compromised", _("key compromised")
+    REPLACED = "replaced", _("replaced by a new certificate")
+    OTHER = "other", _("other")
 
 
 class EntryKind(models.TextChoices):
@@ -78,6 +87,17 @@ class Certificate(models.Model):
         verbose_name=_("removed by"),
     )
 
+    revoked_at = models.DateTimeField(_("revocation recorded at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("revocation recorded by"),
+    )
+    revocation_date = models.DateField(_("revocation date"), null=True, blank=True)
+    revocation_reason = models.CharField(
+        _("revocation reason"), max_length=30, choices=RevocationReason.choices, blank=True
+    )
+    revocation_reason_text = models.TextField(_("revocation reason (details)"), blank=True)
+
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
         verbose_name = _("eHealth certificate")
@@ -102,6 +122,15 @@ class Certificate(models.Model):
             models.CheckConstraint(
                 condition=~Q(state=CertificateState.SUPERSEDED) | Q(superseded_at__isnull=False),
                 name="certificate_superseded_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=CertificateState.REVOKED)
+                | (
+                    Q(revoked_at__isnull=False, revocation_date__isnull=False)
+                    & Q(revocation_reason__in=RevocationReason.values)
+                    & (~Q(revocation_reason=RevocationReason.OTHER) | ~Q(revocation_reason_text=""))
+                ),
+                name="certificate_revoked_has_reason_and_date",
             ),
         ]
         indexes = [models.Index(fields=["state", "not_after"], name="certificate_state_expiry_idx")]
@@ -146,3 +175,78 @@ class CertificateEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alias or '—'} ({self.get_kind_display()})"
+
+
+# Certificate life cycle
+
+
+class RenewalStep(models.TextChoices):
+    """The steps done in the eHealth Certificate Manager; importing the renewed keystore here closes the renewal."""
+
+    RENEW = "renew", _("Renew the certificate with the eID card")
+    COMPLETE = "complete", _("Complete the renewal")
+    ACTIVATE_ETK = "activate_etk", _("Activate the renewed ETK")
+
+
+class RenewalStepTick(models.Model):
+    """A renewal step the practitioner (or an administrator) marked as done for a certificate."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="renewal_ticks")
+    step = models.CharField(_("step"), max_length=20, choices=RenewalStep.choices)
+    ticked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("ticked by"),
+    )
+    ticked_at = models.DateTimeField(_("ticked at"))
+
+    class Meta:
+        ordering = ["certificate", "ticked_at"]
+        verbose_name = _("renewal step done")
+        verbose_name_plural = _("renewal steps done")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "step"], name="renewal_step_once_per_certificate"),
+            models.CheckConstraint(condition=Q(step__in=RenewalStep.values), name="renewal_step_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} ({self.ticked_at:%d/%m/%Y})"
+
+
+class KeystorePasswordChange(models.Model):
+    """The stored keystore was re-encrypted under a new password (the passwords are never stored)."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="password_changes")
+    changed_at = models.DateTimeField(_("changed at"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("keystore password change")
+        verbose_name_plural = _("keystore password changes")
+
+
+class KeystoreDownload(models.Model):
+    """A re-encrypted keystore waiting to be downloaded once by the user who made it.
+
+    Only the SHA-256 of the URL token is kept; the file is encrypted like stored keystores. The
+    row is deleted by the first download, and expired rows are deleted whenever one is created.
+    """
+
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="+")
+    encrypted_keystore = models.BinaryField(editable=False)
+    file_name = models.CharField(max_length=255)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("one-time keystore download")
+        verbose_name_plural = _("one-time keystore downloads")
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="keystore_download_expires_later"),
+        ]
+

@@ -270,3 +270,11 @@ KEYSTORE_PASSWORD_FAILURE_WINDOW = 15 * 60  # seconds
 FILE_UPLOAD_MAX_MEMORY_SIZE = KEYSTORE_MAX_BYTES + 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
+# Certificate life cycle.
+# The Belgian eID middleware's PKCS#11 module, for "Read eID" (the card reader is attached to the
+# machine that runs Django). The default is where the eID middleware's Debian/Ubuntu package
+# (libbeidpkcs11-0, from the eid-mw repository of eid.belgium.be, not in Debian's own archive)
+# installs it on amd64: an assumption, set the variable for other systems.
+EID_PKCS11_MODULE = env.str("EID_PKCS11_MODULE", default="/usr/lib/x86_64-linux-gnu/libbeidpkcs11.so.0")
+# A keystore re-encrypted under a new password can be downloaded once, within this many seconds.
+KEYSTORE_DOWNLOAD_TTL = env.int("KEYSTORE_DOWNLOAD_TTL", default=10 * 60)

@@ -1,0 +1,119 @@
+"""The eID card of a practitioner: read it, check a record's NISS, fill a new record.
+
+The card is read on the machine that runs Django, through the PKCS#11 module named by the
+``EID_PKCS11_MODULE`` setting (see ``eid``). Reading needs no PIN; the optional proof of
+possession signs a random challenge with the PIN, which is never stored nor logged. Every read
+is written to the audit log (the holder's NISS is not: the log masks NISS numbers anyway).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.functional import Promise
+from django.views.decorators.debug import sensitive_variables
+
+from audit.models import EventKind
+from audit.services import record_event
+from practitioners.identifiers import parse_niss
+from practitioners.models import Practitioner
+
+from . import eid
+
+
+@dataclass(frozen=True)
+class CardReading:
+    """What the card said, and how it compares with a record (when one was given)."""
+
+    holder: eid.EidHolder
+    proved: bool  # the card signed a challenge with the PIN
+    difference: str | Promise | None = None  # why the card is not the record's holder
+    record_niss_missing: bool = False
+
+    @property
+    def matches(self) -> bool:
+        return self.difference is None and not self.record_niss_missing
+
+
+def module_path() -> str:
+    return str(settings.EID_PKCS11_MODULE)
+
+
+@sensitive_variables("pin")
+def read_card(
+    *, pin: str | None = None, practitioner: Practitioner | None = None, user=None, request=None
+) -> CardReading:
+    """Read the card (with ``pin``: prove possession too) and compare with ``practitioner``'s NISS.
+
+    Raises ``eid.EidError`` (after recording the failure in the audit log).
+    """
+    proving = pin is not None
+    try:
+        holder = eid.prove_possession(module_path(), pin) if proving else eid.read_authentication_certificate(module_path())
+    except eid.EidError as error:
+        _audit(request, user, practitioner, "eID card read failed", {"error": error.code, "proof": proving})
+        raise
+    difference, missing = None, False
+    if practitioner is not None:
+        if practitioner.niss:
+            difference = eid.compare_niss(holder, practitioner.niss)
+        else:
+            missing = True
+    reading = CardReading(holder, proved=proving, difference=difference, record_niss_missing=missing)
+    _audit(request, user, practitioner, "eID card read", {
+        "proof": proving, "matches_record": reading.matches if practitioner is not None else None,
+        "card_not_after": holder.not_after,
+    })
+    return reading
+
+
+def _audit(request, user, practitioner, summary: str, details: dict) -> None:
+    record_event(EventKind.EID_READ, request=request, user=user, practitioner=practitioner, summary=summary, details=details)
+
+
+def holder_fields(holder: eid.EidHolder) -> dict[str, object]:
+    """The record fields the card gives: names, NISS, and the birth date and sex the NISS encodes."""
+    fields: dict[str, object] = {"last_name": holder.last_name, "first_names": holder.first_names, "niss": holder.niss}
+    try:
+        niss = parse_niss(holder.niss)
+    except ValidationError:
+        return fields
+    if niss.birth_date is not None:
+        fields["birth_date"] = niss.birth_date
+    if niss.sex is not None:
+        fields["sex"] = niss.sex
+    return fields
+
+
+def holder_to_session(holder: eid.EidHolder) -> dict[str, str]:
+    """``holder_fields`` as JSON-safe strings (dates in ISO 8601), for the session."""
+    return {name: value.isoformat() if isinstance(value, date) else str(value) for name, value in holder_fields(holder).items()}
+
+
+def record_with_niss(niss: str) -> Practitioner | None:
+    return Practitioner.objects.filter(niss=niss).first() if niss else None
+
+
+class RecordExists(Exception):
+    def __init__(self, practitioner: Practitioner) -> None:
+        super().__init__(str(practitioner))
+        self.practitioner = practitioner
+
+
+def create_record(holder: eid.EidHolder) -> Practitioner:
+    """A new record from the card (command line ``eid read --create``).
+
+    Raises ``RecordExists`` when a record has the card's NISS, ``ValidationError`` when the card's
+    data do not make a valid record.
+    """
+    with transaction.atomic():
+        existing = record_with_niss(holder.niss)
+        if existing is not None:
+            raise RecordExists(existing)
+        practitioner = Practitioner(**holder_fields(holder))
+        practitioner.full_clean()
+        practitioner.save()
+    return practitioner
