@@ -101,6 +101,9 @@ def test_upload_page_explains_where_the_keystore_is(client, practitioner_user, p
     assert "85073003328" in help_text and "most recent" in help_text
     assert ".acc-p12" in help_text
     assert 'type="password"' in page and 'type="file"' in page
+    form = re.search(r'<form[^>]*id="keystore-upload".*?</form>', page, re.S).group(0)
+    assert form.count("<form") == 1  # one form: the file, the password and the submit button together
+    assert 'name="keystore"' in form and 'name="password"' in form and 'type="submit"' in form
     assert "No eHealth certificate" in button(page)
 
 
