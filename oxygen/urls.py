@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("practitioners/", include("practitioners.urls")),
     path("practitioners/<uuid:public_id>/certificate/", include("ehealth_certs.urls")),
+    path("practitioners/eid/", include("ehealth_certs.eid_urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

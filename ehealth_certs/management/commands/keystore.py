@@ -3,6 +3,7 @@
     keystore inspect PATH --password-stdin [--niss NISS] [--json]
     keystore import PATH --niss NISS --password-stdin [--json]
     keystore reencrypt
+    keystore change-password PATH OUT   (current, then new password on the first two lines of stdin)
 
 The password is read from standard input (one line; prompted without echo on a terminal), never
 from the command line. Exit status: 0 valid (imported), 1 invalid (the result says why; also when
@@ -25,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ehealth_certs import services
+from ehealth_certs import password_change, services
 from ehealth_certs.models import UploadChannel
 from practitioners.identifiers import validate_niss
 from practitioners.models import Practitioner
@@ -176,6 +177,55 @@ def run_reencrypt(command: BaseCommand, options: dict) -> None:
     command.stdout.write(_("%(count)d keystore(s) re-encrypted with the current key.") % {"count": count})
 
 
+# --------------------------------------------------------------------------- change-password
+
+
+def add_change_password_arguments(parser) -> None:
+    parser.add_argument("path", help="the keystore file (.p12 / .acc-p12)")
+    parser.add_argument("out", help="where to write the re-encrypted keystore (a new file)")
+
+
+def run_change_password(command: BaseCommand, options: dict) -> None:
+    out = options["out"]
+    if os.path.lexists(out):
+        raise CommandError(
+            _("%(out)s already exists: give a new file name (the keystore is never overwritten).") % {"out": out},
+            returncode=USAGE_ERROR,
+        )
+    data = read_keystore_file(options["path"])
+    current, new, confirmation = read_password_change(options)
+    outcome = password_change.change_uploaded_keystore_password(data, current, new, confirmation)
+    if not outcome.changed:
+        rules = "".join(f"\n  - {rule.message}" for rule in outcome.failed_rules)
+        finish(False, f"{outcome.message}{rules}")
+    try:
+        password_change.write_new_file(out, outcome.keystore)
+    except OSError as exc:
+        raise CommandError(
+            _("Cannot write %(path)s: %(reason)s") % {"path": out, "reason": exc.strerror or exc}, returncode=INVALID
+        ) from None
+    command.stdout.write(
+        _("%(out)s written: the keystore with every entry, protected by the new password.") % {"out": out}
+    )
+
+
+def read_password_change(options: dict) -> tuple[str, str, str]:
+    """Current and new password: prompted (new one twice) on a terminal, else the first two lines of stdin."""
+    stdin = options.get("stdin") or sys.stdin
+    if stdin.isatty():
+        current = getpass.getpass(_("Current keystore password: "), stream=sys.stderr)
+        new = getpass.getpass(_("New keystore password: "), stream=sys.stderr)
+        return current, new, getpass.getpass(_("New keystore password again: "), stream=sys.stderr)
+    lines = [stdin.readline() for _line in range(2)]
+    if not lines[1]:
+        raise CommandError(
+            _("Give the current password and the new password on the first two lines of standard input."),
+            returncode=USAGE_ERROR,
+        )
+    current, new = (line.removesuffix("\n").removesuffix("\r") for line in lines)
+    return current, new, new
+
+
 SUBCOMMANDS: dict[str, tuple[str, Callable, Callable]] = {
     "inspect": ("Validate a keystore file without storing it.", add_inspect_arguments, run_inspect),
     "import": ("Validate a keystore and import it into a practitioner's record.", add_import_arguments, run_import),
@@ -183,6 +233,11 @@ SUBCOMMANDS: dict[str, tuple[str, Callable, Callable]] = {
         "Re-encrypt every stored keystore with the first KEYSTORE_ENCRYPTION_KEY (after adding a new key).",
         add_reencrypt_arguments,
         run_reencrypt,
+    ),
+    "change-password": (
+        "Re-encrypt a keystore file under a new password into OUT (passwords on standard input).",
+        add_change_password_arguments,
+        run_change_password,
     ),
 }
 

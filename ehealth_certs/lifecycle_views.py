@@ -1,0 +1,296 @@
+"""Pages of the certificate life cycle, from the practitioner's record (thin views over the services).
+
+Renewal steps, password change, revocation: the practitioner on their own record and
+administrators (``CertificateManagerMixin``). Reading the eID card (it holds no key material):
+whoever may see the record; filling a new record from the card: front desk and administrators.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import TemplateView, View
+
+from practitioners.views import PractitionerAccessMixin, PractitionerEditView, RegistryManagerRequiredMixin
+
+from . import eid, eid_services, password_change, password_policy, renewal, revocation
+from .lifecycle_forms import EidProofForm, PasswordChangeForm, RenewalStepForm, RevocationForm, UploadedPasswordChangeForm
+from .models import Certificate, CertificateState
+from .views import CertificateManagerMixin
+
+PASSWORD_FIELDS = ("current_password", "new_password", "confirmation")
+SESSION_EID_RECORD = "ehealth_certs:eid-new-record"
+
+
+class RecordCertificateMixin(CertificateManagerMixin):
+    """A certificate of the record named in the URL (404 for another record's)."""
+
+    def get_certificate(self) -> Certificate:
+        if not hasattr(self, "_certificate"):
+            certificate = (
+                self.get_practitioner().certificates.defer("encrypted_keystore")
+                .filter(public_id=self.kwargs["certificate_id"]).first()
+            )
+            if certificate is None:
+                raise Http404
+            self._certificate = certificate
+        return self._certificate
+
+    def record_url(self) -> str:
+        return self.get_practitioner().get_absolute_url()
+
+
+# --------------------------------------------------------------------------- renewal
+
+
+class RenewalStepView(RecordCertificateMixin, View):
+    """POST: tick (done=1) or untick (done=0) a renewal step of the active certificate."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        certificate = self.get_certificate()
+        form = RenewalStepForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Unknown renewal step: nothing was changed."))
+        else:
+            step, done = form.cleaned_data["step"], form.cleaned_data["done"]
+            changed = (
+                renewal.tick_step(certificate, step, user=request.user) if done else renewal.untick_step(certificate, step)
+            )
+            if not changed:
+                messages.info(request, _("This certificate is no longer active: its renewal steps cannot change."))
+        return redirect(self.record_url() + "#renewal-panel")
+
+
+# --------------------------------------------------------------------------- password change
+
+
+def _policy_context() -> dict:
+    return {"password_policy": password_policy.rules_for_browser()}
+
+
+@method_decorator([sensitive_post_parameters(*PASSWORD_FIELDS), never_cache], name="dispatch")
+class PasswordChangeView(RecordCertificateMixin, TemplateView):
+    """Change the password of the stored keystore, then offer the new file once."""
+
+    template_name = "ehealth_certs/lifecycle/password_change.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("certificate", self.get_certificate())
+        kwargs.setdefault("form", PasswordChangeForm())
+        kwargs.update(_policy_context())
+        return super().get_context_data(**kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if not self.get_certificate().is_active:
+            messages.info(request, _("This certificate is no longer active: its password cannot be changed here."))
+            return redirect(self.record_url())
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        certificate = self.get_certificate()
+        form = PasswordChangeForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        data = form.cleaned_data
+        outcome = password_change.change_stored_keystore_password(
+            certificate, data["current_password"], data["new_password"], data["confirmation"],
+            user=request.user, request=request,
+        )  # fmt: skip
+        if not outcome.changed:
+            status = 429 if outcome.error == password_change.THROTTLED else 200
+            return self.render_to_response(self.get_context_data(form=PasswordChangeForm(), outcome=outcome), status=status)
+        messages.success(request, _("The keystore password has been changed. Download the new keystore file now: it is offered once."))
+        return redirect("ehealth_certs:download", public_id=self.get_practitioner().public_id, token=outcome.download_token)
+
+
+@method_decorator([sensitive_post_parameters(*PASSWORD_FIELDS), never_cache], name="dispatch")
+class UploadedPasswordChangeView(CertificateManagerMixin, TemplateView):
+    """Change the password of a keystore file that is not stored: the new file comes straight back."""
+
+    template_name = "ehealth_certs/lifecycle/password_change.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", UploadedPasswordChangeForm())
+        kwargs["uploaded"] = True
+        kwargs.update(_policy_context())
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = UploadedPasswordChangeForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        data = form.cleaned_data
+        outcome = password_change.change_uploaded_keystore_password(
+            form.keystore_bytes, data["current_password"], data["new_password"], data["confirmation"],
+            practitioner=self.get_practitioner(), user=request.user, request=request,
+        )  # fmt: skip
+        if not outcome.changed:
+            status = 429 if outcome.error == password_change.THROTTLED else 200
+            context = self.get_context_data(form=UploadedPasswordChangeForm(), outcome=outcome)
+            return self.render_to_response(context, status=status)
+        return keystore_response(outcome.keystore, form.keystore_name)
+
+
+def keystore_response(keystore: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(keystore, content_type="application/x-pkcs12")
+    response["Content-Disposition"] = content_disposition_header(True, file_name)
+    response["Cache-Control"] = "no-store"
+    response["Content-Length"] = str(len(keystore))
+    return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class DownloadPageView(CertificateManagerMixin, TemplateView):
+    """The page offering the re-encrypted keystore (showing it does not use up the download)."""
+
+    template_name = "ehealth_certs/lifecycle/download.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs["download"] = password_change.pending_download(
+            self.kwargs["token"], self.request.user, self.get_practitioner()
+        )
+        kwargs["token"] = self.kwargs["token"]
+        return super().get_context_data(**kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        response_kwargs.setdefault("status", 200 if context["download"] is not None else 410)
+        response = super().render_to_response(context, **response_kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class DownloadFileView(CertificateManagerMixin, View):
+    """The file itself, once (the row is deleted); 410 once taken, expired, or for another user."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        taken = password_change.take_download(self.kwargs["token"], request.user, self.get_practitioner())
+        if taken is None:
+            messages.error(request, _("This download is no longer available: it was already downloaded or has expired."))
+            return redirect("ehealth_certs:download", public_id=self.get_practitioner().public_id, token=self.kwargs["token"])
+        keystore, file_name = taken
+        return keystore_response(keystore, file_name)
+
+
+# --------------------------------------------------------------------------- revocation
+
+
+class RevokeView(RecordCertificateMixin, TemplateView):
+    """Confirmation form (GET), then the revocation is recorded (POST)."""
+
+    template_name = "ehealth_certs/lifecycle/revoke.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("certificate", self.get_certificate())
+        kwargs.setdefault("form", RevocationForm())
+        return super().get_context_data(**kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if self.get_certificate().state == CertificateState.REVOKED:
+            messages.info(request, _("This certificate is already recorded as revoked."))
+            return redirect(self.record_url())
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        certificate = self.get_certificate()
+        form = RevocationForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            request_ = revocation.Revocation(data["reason"], data["revocation_date"], data["reason_text"])
+            try:
+                revoked = revocation.revoke_certificate(certificate, request_, user=request.user, request=request)
+            except ValidationError as error:
+                for field, field_errors in error.message_dict.items():
+                    for message in field_errors:
+                        form.add_error(field, message)
+            else:
+                if revoked:
+                    messages.success(request, _("The revocation has been recorded. Request a new certificate, then import it here."))
+                else:
+                    messages.info(request, _("This certificate is already recorded as revoked."))
+                return redirect(self.record_url() + "#revocation-steps")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+# --------------------------------------------------------------------------- eID card
+
+
+def _eid_error_context(error: eid.EidError) -> dict:
+    return {"eid_error": error, "eid_error_code": error.code}
+
+
+@method_decorator([sensitive_post_parameters("pin"), never_cache], name="dispatch")
+class EidReadView(PractitionerAccessMixin, TemplateView):
+    """Read the card in the reader (POST action=read) or prove possession with the PIN (action=prove)."""
+
+    template_name = "ehealth_certs/lifecycle/eid_read.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("practitioner", self.get_practitioner())
+        kwargs.setdefault("pin_form", EidProofForm())
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        pin = None
+        if request.POST.get("action") == "prove":
+            form = EidProofForm(request.POST)
+            if not form.is_valid():
+                return self.render_to_response(self.get_context_data(pin_errors=form.errors))
+            pin = form.cleaned_data["pin"]
+        try:
+            reading = eid_services.read_card(pin=pin, practitioner=self.get_practitioner(), user=request.user, request=request)
+        except eid.EidError as error:
+            return self.render_to_response(self.get_context_data(**_eid_error_context(error)))
+        return self.render_to_response(self.get_context_data(reading=reading))
+
+
+@method_decorator([sensitive_post_parameters("pin"), never_cache], name="dispatch")
+class EidNewRecordView(RegistryManagerRequiredMixin, TemplateView):
+    """Read the card for a new record: its data go to the new-record form (nothing is saved here)."""
+
+    template_name = "ehealth_certs/lifecycle/eid_read.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("pin_form", EidProofForm())
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            reading = eid_services.read_card(user=request.user, request=request)
+        except eid.EidError as error:
+            return self.render_to_response(self.get_context_data(**_eid_error_context(error)))
+        existing = eid_services.record_with_niss(reading.holder.niss)
+        if existing is not None:
+            return self.render_to_response(self.get_context_data(reading=reading, existing=existing))
+        request.session[SESSION_EID_RECORD] = eid_services.holder_to_session(reading.holder)
+        return redirect("ehealth_certs_eid:create")
+
+
+class EidPrefilledCreateView(PractitionerEditView):
+    """The new-record form filled with the card's data (from the session); saved only by the user."""
+
+    def get(self, request, *args, **kwargs):
+        initial = request.session.get(SESSION_EID_RECORD)
+        if not initial:
+            messages.info(request, _("Read the eID card first."))
+            return redirect("ehealth_certs_eid:read")
+        response = super().get(request, *args, **kwargs)
+        response.context_data["form"].initial.update(initial)
+        messages.info(request, _("The name, NISS, date of birth and sex come from the eID card: check them, complete the record, then save."))
+        return response
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 302:
+            request.session.pop(SESSION_EID_RECORD, None)
+        return response
+
