@@ -5,7 +5,7 @@ the admin lists them for administrators and does not add, change or delete them.
 """
 from django.contrib import admin
 
-from .models import Certificate, CertificateEntry
+from .models import AdminDigest, Certificate, CertificateEntry, Reminder, ScanRun
 
 
 class ReadOnlyAdminMixin:
@@ -42,3 +42,36 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("encrypted_keystore")
+
+
+# Expiry reminders: recorded by the scan and the workers, shown read-only.
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["certificate", "threshold", "recipient_email", "state", "attempts", "sent_at", "created_at"]
+    list_filter = ["state", "threshold"]
+    search_fields = ["recipient_email", "certificate__practitioner__last_name", "message_id"]
+    list_select_related = ["certificate__practitioner"]
+    readonly_fields = [
+        "certificate", "threshold", "recipient_email", "state", "attempts", "last_error", "message_id", "created_at",
+        "claimed_at", "sent_at",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("certificate__encrypted_keystore")
+
+
+@admin.register(AdminDigest)
+class AdminDigestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "recipient_email", "state", "attempts", "sent_at"]
+    list_filter = ["state"]
+    readonly_fields = [
+        "day", "recipient", "recipient_email", "state", "attempts", "last_error", "message_id", "created_at",
+        "claimed_at", "sent_at",
+    ]
+
+
+@admin.register(ScanRun)
+class ScanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["ran_at", "day", "reminders_created", "digests_created"]

@@ -270,6 +270,40 @@ KEYSTORE_PASSWORD_FAILURE_WINDOW = 15 * 60  # seconds
 FILE_UPLOAD_MAX_MEMORY_SIZE = KEYSTORE_MAX_BYTES + 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
+
+# Expiry reminders
+# The daily scan (Celery beat, or `manage.py send_expiry_reminders` from cron) e-mails each
+# practitioner when the renewal window opens (EHEALTH_RENEWAL_WINDOW_MONTHS before expiry), then
+# these many days before expiry, and once when it has expired; administrators get one digest a day.
+from urllib.parse import urlsplit  # noqa: E402
+
+from celery.schedules import crontab  # noqa: E402
+
+EHEALTH_REMINDER_DAYS_BEFORE = [30, 7, 1]
+# Links in the mails: the address users reach this site at.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The right-hand side of the reminders' Message-IDs.
+EHEALTH_REMINDER_MESSAGE_ID_DOMAIN = env.str(
+    "EHEALTH_REMINDER_MESSAGE_ID_DOMAIN", default=urlsplit(SITE_URL).hostname or "localhost"
+)
+# Attempts per mail (the first plus Celery's retries, with exponential backoff), and how long a
+# mail may stay "sending" before a worker that died while sending it is presumed lost.
+EHEALTH_REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
+EHEALTH_REMINDER_RETRY_BACKOFF_MAX = env.int("REMINDER_RETRY_BACKOFF_MAX", default=15 * 60)  # seconds
+EHEALTH_REMINDER_SENDING_LEASE = timedelta(seconds=env.int("REMINDER_SENDING_LEASE_SECONDS", default=10 * 60))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+REMINDER_SCAN_HOUR = env.int("REMINDER_SCAN_HOUR", default=7)
+REMINDER_SCAN_MINUTE = env.int("REMINDER_SCAN_MINUTE", default=0)
+CELERY_BEAT_SCHEDULE["ehealth-expiry-scan"] = {
+    "task": "ehealth_certs.tasks.scan_expiring_certificates",
+    "schedule": crontab(hour=REMINDER_SCAN_HOUR, minute=REMINDER_SCAN_MINUTE),  # CELERY_TIMEZONE: Europe/Brussels
+}
+# Mails still owed (a worker died, the SMTP server was down) are enqueued again this often.
+CELERY_BEAT_SCHEDULE["ehealth-redeliver-owed-reminders"] = {
+    "task": "ehealth_certs.tasks.redeliver_owed_reminders",
+    "schedule": timedelta(minutes=env.int("REMINDER_SWEEP_MINUTES", default=15)),
+}
+
 # Certificate life cycle.
 # The Belgian eID middleware's PKCS#11 module, for "Read eID" (the card reader is attached to the
 # machine that runs Django). The default is where the eID middleware's Debian/Ubuntu package

@@ -12,6 +12,7 @@ urlpatterns = [
     path("practitioners/", include("practitioners.urls")),
     path("practitioners/<uuid:public_id>/certificate/", include("ehealth_certs.urls")),
     path("practitioners/eid/", include("ehealth_certs.eid_urls")),
+    path("certificates/", include("ehealth_certs.overview_urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,70 @@
+"""``manage.py send_expiry_reminders [--dry-run] [--today YYYY-MM-DD]``: the daily scan and delivery without Celery.
+
+For cron, and for the embedded installation where no Redis runs: the same services the Celery
+tasks call, in this process. ``--today`` runs as on another day (at the current time of day).
+"""
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from ehealth_certs import reminders
+
+
+def iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2025-03-31.") from None
+
+
+class Command(BaseCommand):
+    help = "Record the expiry reminders due today and send every reminder still owed."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="List what would be sent; send and record nothing.")
+        parser.add_argument("--today", type=iso_date, metavar="YYYY-MM-DD", help="Run as on this day.")
+
+    def handle(self, *args, dry_run: bool = False, today: date | None = None, **options):
+        now = timezone.now()
+        if today is not None:
+            now = timezone.make_aware(datetime.combine(today, timezone.localtime(now).time()))
+        if dry_run:
+            self._dry_run(now)
+            return
+        scan = reminders.scan_expiring(now)
+        owed = reminders.owed(now)
+        sent = failed = 0
+        for deliver, ids in ((reminders.deliver_reminder, owed.reminder_ids), (reminders.deliver_digest, owed.digest_ids)):
+            for pk in ids:
+                try:
+                    sent += deliver(pk, now=now)
+                except Exception as exc:  # recorded on the row by the service
+                    failed += 1
+                    self.stderr.write(f"mail {deliver.__name__}({pk}) failed: {type(exc).__name__}: {exc}")
+        self.stdout.write(
+            f"{scan.day:%d/%m/%Y}: {len(scan.reminders)} reminder(s) and {len(scan.digests)} digest(s) recorded, "
+            f"{sent} mail(s) sent, {failed} failed."
+        )
+        if failed:
+            raise CommandError(f"{failed} mail(s) could not be sent; they are retried on the next run.")
+
+    def _dry_run(self, now: datetime) -> None:
+        plan = reminders.plan_expiring(now)
+        owed = reminders.owed_preview(now)
+        self.stdout.write(f"Dry run for {plan.day:%d/%m/%Y}: nothing is sent or recorded.")
+        for row in plan.reminders:
+            certificate = row.certificate
+            self.stdout.write(
+                f"would send: {row.threshold} reminder to {row.recipient_email} "
+                f"({certificate.practitioner}, expires {timezone.localtime(certificate.not_after):%d/%m/%Y})"
+            )
+        for row in plan.digests:
+            self.stdout.write(f"would send: digest to {row.recipient_email}")
+        for row in owed:
+            self.stdout.write(f"would send again: {row}")
+        if not (plan.reminders or plan.digests or owed):
+            self.stdout.write("Nothing to send.")

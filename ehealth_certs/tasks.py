@@ -1,0 +1,59 @@
+"""Celery tasks: thin wrappers over ``ehealth_certs.reminders``.
+
+Beat runs ``scan_expiring_certificates`` daily and ``redeliver_owed_reminders`` every few minutes;
+both enqueue one delivery task per mail still owed (the claim in the service makes a duplicate
+task harmless). Deliveries retry SMTP and network errors with exponential backoff.
+"""
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from . import reminders
+
+RETRY_OPTIONS = dict(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=settings.EHEALTH_REMINDER_RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=settings.EHEALTH_REMINDER_MAX_ATTEMPTS - 1,
+    acks_late=True,
+)
+
+
+def enqueue_owed() -> int:
+    """One delivery task per owed row, once the rows are committed."""
+    owed = reminders.owed()
+
+    def enqueue():
+        for reminder_id in owed.reminder_ids:
+            deliver_reminder.delay(reminder_id)
+        for digest_id in owed.digest_ids:
+            deliver_digest.delay(digest_id)
+
+    transaction.on_commit(enqueue)
+    return len(owed.reminder_ids) + len(owed.digest_ids)
+
+
+@shared_task(name="ehealth_certs.tasks.scan_expiring_certificates")
+def scan_expiring_certificates() -> int:
+    reminders.scan_expiring()
+    return enqueue_owed()
+
+
+@shared_task(name="ehealth_certs.tasks.redeliver_owed_reminders")
+def redeliver_owed_reminders() -> int:
+    return enqueue_owed()
+
+
+@shared_task(name="ehealth_certs.tasks.deliver_reminder", **RETRY_OPTIONS)
+def deliver_reminder(reminder_id: int) -> bool:
+    return reminders.deliver_reminder(reminder_id)
+
+
+@shared_task(name="ehealth_certs.tasks.deliver_digest", **RETRY_OPTIONS)
+def deliver_digest(digest_id: int) -> bool:
+    return reminders.deliver_digest(digest_id)
