@@ -24,7 +24,7 @@ from ehealth_certs.models import (
 from ehealth_certs.reminder_thresholds import current_threshold
 from ehealth_certs.validation import add_months
 from practitioners import roles
-from tests.conftest import make_practitioner, make_user, require_service
+from tests.conftest import make_practitioner, make_user
 from tests.ehealth_certs.keystores import (
     NOW,
     PASSWORD,
