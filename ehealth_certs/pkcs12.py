@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -286,7 +288,38 @@ def _load_certificate(der: bytes) -> x509.Certificate:
 
 def _load_private_key(pkcs8: bytes) -> PrivateKeyTypes:
     keys.PrivateKeyInfo.load(pkcs8, strict=True)  # a wrong key decrypts to garbage: fail here
-    return serialization.load_der_private_key(pkcs8, password=None)
+    # OpenSSL's own RSA check tests p and q for primality: about 50 ms per 2048-bit key, two thirds
+    # of a keystore's validation. The consistency check below is what keeps an RSA key safe to hand
+    # to OpenSSL; primality adds nothing for a key that matches its certificate, since a CA-signed
+    # modulus has no factorisation other than its two primes (validation checks the pair).
+    key = serialization.load_der_private_key(pkcs8, password=None, unsafe_skip_rsa_key_validation=True)
+    if isinstance(key, rsa.RSAPrivateKey):
+        _check_rsa_key(key.private_numbers())
+    return key
+
+
+def _check_rsa_key(numbers: rsa.RSAPrivateNumbers) -> None:
+    """RSA_check_key's checks but primality: n = pq, e and d inverse modulo lcm(p-1, q-1), CRT values.
+
+    ValueError when they do not hold (reported as a malformed keystore).
+    """
+    n, e = numbers.public_numbers.n, numbers.public_numbers.e
+    p, q, d = numbers.p, numbers.q, numbers.d
+    consistent = (
+        n % 2 == 1
+        and 3 <= e < n
+        and e % 2 == 1
+        and 1 < p < n
+        and 1 < q < n
+        and p * q == n
+        and 0 < d < n
+        and d * e % math.lcm(p - 1, q - 1) == 1
+        and numbers.dmp1 == d % (p - 1)
+        and numbers.dmq1 == d % (q - 1)
+        and numbers.iqmp * q % p == 1
+    )
+    if not consistent:
+        raise ValueError("inconsistent RSA private key")
 
 
 # --------------------------------------------------------------------------- pairing

@@ -4,6 +4,7 @@ import time
 
 import pytest
 from asn1crypto import pkcs12 as asn1_pkcs12
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
 
 from ehealth_certs import pkcs12
@@ -232,3 +233,18 @@ def test_too_many_bags_are_refused(production: pki.Pki) -> None:
 
     with pytest.raises(NotPkcs12Error, match="SafeBags"):
         read_keystore(build_keystore(many, pki.PASSWORD), pki.PASSWORD)
+
+
+@pytest.mark.parametrize("field", ["dmp1", "dmq1", "iqmp", "d"])
+def test_inconsistent_rsa_key_is_refused(auth: pki.Issued, field: str) -> None:
+    """Keys are loaded without OpenSSL's slow primality check, so our own consistency check must hold."""
+    good = pki.rsa_key(pki.AUTH_KEY).private_numbers()
+    values = {name: getattr(good, name) for name in ("p", "q", "d", "dmp1", "dmq1", "iqmp")}
+    values[field] += 2  # stays odd where it must be: only the consistency check can catch it
+    bad_key = rsa.RSAPrivateNumbers(**values, public_numbers=good.public_numbers).private_key(
+        unsafe_skip_rsa_key_validation=True
+    )
+    data = build_keystore([KeystoreEntry("authentication", b"auth-id", auth.cert, bad_key)], pki.PASSWORD)
+
+    with pytest.raises(NotPkcs12Error):
+        read_keystore(data, pki.PASSWORD)
