@@ -93,6 +93,17 @@ def holder_to_session(holder: eid.EidHolder) -> dict[str, str]:
     return {name: value.isoformat() if isinstance(value, date) else str(value) for name, value in holder_fields(holder).items()}
 
 
+def fields_from_session(data: dict[str, str]) -> dict[str, object]:
+    """``holder_to_session`` back to form initial values (the birth date as a date)."""
+    fields: dict[str, object] = dict(data)
+    if "birth_date" in fields:
+        try:
+            fields["birth_date"] = date.fromisoformat(str(fields["birth_date"]))
+        except ValueError:
+            del fields["birth_date"]
+    return fields
+
+
 def record_with_niss(niss: str) -> Practitioner | None:
     return Practitioner.objects.filter(niss=niss).first() if niss else None
 

@@ -284,7 +284,7 @@ class EidPrefilledCreateView(PractitionerEditView):
             messages.info(request, _("Read the eID card first."))
             return redirect("ehealth_certs_eid:read")
         response = super().get(request, *args, **kwargs)
-        response.context_data["form"].initial.update(initial)
+        response.context_data["form"].initial.update(eid_services.fields_from_session(initial))
         messages.info(request, _("The name, NISS, date of birth and sex come from the eID card: check them, complete the record, then save."))
         return response
 
