@@ -39,7 +39,7 @@ USER oxygen
 
 EXPOSE 8000
 ENV GUNICORN_WORKERS=2 \
-    HEALTHCHECK_PATH=/accounts/login/
+    HEALTHCHECK_PATH=/healthz
 
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python", "docker/healthcheck.py"]

@@ -217,6 +217,16 @@ LOGGING = oxygen_logging.logging_config(LOG_FORMAT, LOG_LEVEL)
 # Celery workers log through the same root handler instead of replacing it with their own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# Health (/healthz, oxygen/health.py). The Redis it pings: the Celery broker's when the environment
+# sets CELERY_BROKER_URL to a Redis URL (the Docker stack does); empty (reported "not_configured", not
+# a failure) for the embedded default, which runs no Redis. HEALTHZ_REDIS_URL overrides it.
+HEALTHZ_REDIS_URL = env.str(
+    "HEALTHZ_REDIS_URL",
+    default=CELERY_BROKER_URL if "CELERY_BROKER_URL" in env.ENVIRON and CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "",
+)
+# /healthz fails when the daily expiry scan last ran longer ago than this (it runs every 24 hours).
+HEALTHZ_MAX_SCAN_AGE_HOURS = env.int("HEALTHZ_MAX_SCAN_AGE_HOURS", default=26)
+
 # The registry list page: rows per page, and the largest page a user may ask for.
 PRACTITIONERS_PAGE_SIZE = 25
 PRACTITIONERS_MAX_PAGE_SIZE = 200
