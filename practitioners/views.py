@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from . import roles, services
+from . import registry_csv, roles
 from .filters import PractitionerFilter
 from .forms import ContactForm, InamiPeriodFormSet, PractitionerForm
 from .history import record_history
@@ -167,10 +167,10 @@ class CsvImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > services.MAX_IMPORT_BYTES:
+        if upload.size > registry_csv.MAX_IMPORT_BYTES:
             raise forms.ValidationError(
                 _lazy("The file is too large: at most %(megabytes)d MB can be imported at once."),
-                params={"megabytes": services.MAX_IMPORT_BYTES // (1024 * 1024)},
+                params={"megabytes": registry_csv.MAX_IMPORT_BYTES // (1024 * 1024)},
             )
         return upload
 
@@ -185,10 +185,10 @@ class PractitionerImportView(AdministratorRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", CsvImportForm())
         context.update(
-            required_columns=services.REQUIRED_COLUMNS,
-            optional_columns=services.OPTIONAL_COLUMNS,
-            max_megabytes=services.MAX_IMPORT_BYTES // (1024 * 1024),
-            max_rows=services.MAX_IMPORT_ROWS,
+            required_columns=registry_csv.REQUIRED_COLUMNS,
+            optional_columns=registry_csv.OPTIONAL_COLUMNS,
+            max_megabytes=registry_csv.MAX_IMPORT_BYTES // (1024 * 1024),
+            max_rows=registry_csv.MAX_IMPORT_ROWS,
         )
         return context
 
@@ -196,7 +196,7 @@ class PractitionerImportView(AdministratorRequiredMixin, TemplateView):
         form = CsvImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        report = services.import_practitioners_csv(form.cleaned_data["file"].read(), user=request.user)
+        report = registry_csv.import_practitioners_csv(form.cleaned_data["file"].read(), user=request.user)
         if not report.ok:
             messages.error(request, _("Nothing was imported: please correct the file and try again."))
             return self.render_to_response(
@@ -218,5 +218,5 @@ class PractitionerExportView(AdministratorRequiredMixin, View):
         today = timezone.localdate()
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="practitioners-{today:%Y-%m-%d}.csv"'
-        services.export_practitioners_csv(response, day=today)
+        registry_csv.export_practitioners_csv(response, day=today)
         return response

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from practitioners import services
+from practitioners import registry_csv
 from practitioners.models import InamiPeriod, Practitioner, Profession
-from practitioners.services import export_practitioners_csv, import_practitioners_csv
+from practitioners.registry_csv import export_practitioners_csv, import_practitioners_csv
 from tests.conftest import add_period, make_practitioner
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +182,7 @@ BAD_FILES = {
     "utf-16": (csv_text(GOOD_ROW).encode("utf-16"), "UTF-16"),
     "xlsx": (b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 50, "workbook"),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file"),
-    "too large": (csv_text(GOOD_ROW).encode() + b" " * services.MAX_IMPORT_BYTES, "too large"),
+    "too large": (csv_text(GOOD_ROW).encode() + b" " * registry_csv.MAX_IMPORT_BYTES, "too large"),
 }
 
 
@@ -199,7 +199,7 @@ def test_unreadable_files_get_a_clear_message_and_nothing_is_stored(case):
 
 
 def test_too_many_rows_is_refused(monkeypatch):
-    monkeypatch.setattr(services, "MAX_IMPORT_ROWS", 3)
+    monkeypatch.setattr(registry_csv, "MAX_IMPORT_ROWS", 3)
     rows = [f"Claes;N{index};;n@example.be;nl;F;;" for index in range(4)]
     report = import_practitioners_csv(csv_text(*rows), day=TODAY)
     assert "too large" in report.errors[0].message and not Practitioner.objects.exists()
@@ -219,8 +219,8 @@ def test_export_is_semicolon_utf8_with_bom_and_formatted_values():
     record = make_practitioner(last_name="Müller", phone="+32 16 22 33 44", enterprise_number="0566988259")
     add_period(record, inami_number="53886171521", start_date=datetime.date(2015, 1, 1), conventioned=True)
     text = export_text()
-    assert text.startswith("\ufeff" + ";".join(services.EXPORT_COLUMNS) + "\r\n")
-    row = dict(zip(services.EXPORT_COLUMNS, text.splitlines()[1].split(";")))
+    assert text.startswith("\ufeff" + ";".join(registry_csv.EXPORT_COLUMNS) + "\r\n")
+    row = dict(zip(registry_csv.EXPORT_COLUMNS, text.splitlines()[1].split(";")))
     assert row["last_name"] == "Müller" and row["niss"] == "85.07.30-033.28" and row["birth_date"] == "30/07/1985"
     assert (row["inami"], row["profession"], row["inami_start"], row["conventioned"]) == (
         "5/38861/71/521", "physiotherapist", "01/01/2015", "yes",
@@ -271,13 +271,13 @@ def test_export_then_import_round_trip_recreates_the_registry():
 def test_overlap_caught_by_the_database_is_reported_not_raised(postgres, monkeypatch):
     """If a period appears between validation and writing, the exclusion constraint refuses it."""
     record = make_practitioner()
-    original_validate = services._validate
+    original_validate = registry_csv._validate
 
     def validate_then_race(rows, day):
         original_validate(rows, day)
         add_period(record, inami_number="53886171528", start_date=datetime.date(2015, 1, 1))
 
-    monkeypatch.setattr(services, "_validate", validate_then_race)
+    monkeypatch.setattr(registry_csv, "_validate", validate_then_race)
     report = import_practitioners_csv(
         csv_text("Peeters;Jan;85073003328;jan@example.be;nl;M;;5/38861/71/521"), day=TODAY
     )
@@ -351,7 +351,7 @@ def test_unreadable_uploads_are_refused_without_a_500(client, administrator, con
 
 
 def test_upload_larger_than_the_limit_is_refused_before_reading(client, administrator, monkeypatch):
-    monkeypatch.setattr(services, "MAX_IMPORT_BYTES", 10)
+    monkeypatch.setattr(registry_csv, "MAX_IMPORT_BYTES", 10)
     client.force_login(administrator)
     response = upload(client, csv_text(GOOD_ROW).encode())
     assert response.status_code == 200 and "too large" in response.content.decode()

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from practitioners import roles
 from practitioners.identifiers import clean_inami, clean_kbo, niss_agreement_errors, parse_niss
 from practitioners.models import InamiPeriod, Practitioner, Profession, TreatmentType
-from practitioners.services import seed_demo_practice
+from practitioners.demo import seed_demo_practice
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from practitioners.services import MAX_IMPORT_BYTES, export_practitioners_csv, import_practitioners_csv
+from practitioners.registry_csv import MAX_IMPORT_BYTES, export_practitioners_csv, import_practitioners_csv
 
 USAGE_ERROR = 2
 INVALID_FILE = 1

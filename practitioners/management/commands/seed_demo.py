@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from practitioners.roles import ROLE_LABELS
-from practitioners.services import seed_demo_practice
+from practitioners.demo import seed_demo_practice
 
 
 class Command(BaseCommand):
