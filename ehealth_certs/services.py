@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from audit.models import EventKind
+from audit.services import record_event
 from practitioners.models import Practitioner
 
 from . import conf, storage, throttle
@@ -150,14 +152,42 @@ def import_keystore(
     via: str = UploadChannel.WEB,
     uploader_name: str | None = None,
     now: datetime | None = None,
+    request=None,
 ) -> ImportOutcome:
     """Validate a keystore for ``practitioner`` and, when valid, make it the record's active certificate.
 
     Refused without a validation attempt while the record or the user has used up its wrong
     passwords. The practitioner row is locked for the whole check-and-write, so of two concurrent
     imports the second sees the first's certificate (and the database refuses a second active one).
+    Every attempt is kept in the audit log (with ``request``'s address when there is one).
     """
-    now = now or timezone.now()
+    outcome = _import_keystore(
+        practitioner, uploaded_bytes, password,
+        user=user, source_name=source_name, via=via, uploader_name=uploader_name, now=now or timezone.now(),
+    )  # fmt: skip
+    details = {"file_name": clean_file_name(source_name), "via": via, "uploader": uploader_name or ""}
+    if outcome.imported:
+        details.update(certificate=outcome.certificate.public_id, sha256=outcome.certificate.fingerprint_sha256)
+        record_event(EventKind.CERTIFICATE_IMPORT, request=request, user=user, practitioner=practitioner,
+                     summary=outcome.certificate.subject, details=details)  # fmt: skip
+    else:
+        record_event(EventKind.CERTIFICATE_IMPORT_FAILED, request=request, user=user, practitioner=practitioner,
+                     summary=outcome.error or "", details={**details, "error": outcome.error})  # fmt: skip
+    return outcome
+
+
+@sensitive_variables("password")
+def _import_keystore(
+    practitioner: Practitioner,
+    uploaded_bytes: bytes,
+    password: str,
+    *,
+    user,
+    source_name: str,
+    via: str,
+    uploader_name: str | None,
+    now: datetime,
+) -> ImportOutcome:
     scopes = throttle_scopes(practitioner, user)
     until = throttle.blocked_until(scopes, now)
     if until is not None:
@@ -265,7 +295,7 @@ def _store(
     return certificate
 
 
-def remove_certificate(certificate: Certificate, *, user=None, now: datetime | None = None) -> bool:
+def remove_certificate(certificate: Certificate, *, user=None, now: datetime | None = None, request=None) -> bool:
     """Take the active certificate off its record (the row stays, as removed). False if it was not active."""
     removed = Certificate.objects.filter(pk=certificate.pk, state=CertificateState.ACTIVE).update(
         state=CertificateState.REMOVED,
@@ -274,6 +304,8 @@ def remove_certificate(certificate: Certificate, *, user=None, now: datetime | N
     )
     if removed:
         logger.info("certificate %s removed from record %s", certificate.public_id, certificate.practitioner_id)
+        record_event(EventKind.CERTIFICATE_REMOVED, request=request, user=user, practitioner=certificate.practitioner,
+                     summary=certificate.subject, details={"certificate": certificate.public_id})  # fmt: skip
     return removed == 1
 
 

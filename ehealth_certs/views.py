@@ -56,6 +56,7 @@ class CertificateUploadView(CertificateManagerMixin, TemplateView):
             user=request.user,
             source_name=form.keystore_name,
             via=UploadChannel.WEB,
+            request=request,
         )
         if not outcome.imported:
             status = 429 if outcome.error == services.THROTTLED else 200
@@ -106,7 +107,7 @@ class CertificateRemoveView(CertificateManagerMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         certificate = self.get_certificate()
-        if services.remove_certificate(certificate, user=request.user):
+        if services.remove_certificate(certificate, user=request.user, request=request):
             messages.success(request, _("The eHealth certificate has been removed from this record."))
         else:
             messages.info(request, _("This certificate is no longer active: there is nothing to remove."))

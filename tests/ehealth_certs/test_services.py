@@ -399,3 +399,23 @@ def test_concurrent_imports_leave_one_active_certificate(postgres, practitioner_
     assert all(outcome.error in (None, "older_than_active") for outcome in outcomes)
     active = Certificate.objects.get(state=CertificateState.ACTIVE)
     assert active.not_after == max(not_after_of(data) for data in keystores)
+
+
+def test_imports_failures_and_removals_are_in_the_audit_log(practitioner_record, administrator):
+    from audit.models import AuditEvent, EventKind
+
+    data = person_keystore()
+    refused = do_import(practitioner_record, data, "not the password", user=administrator, source_name="../x/bad.p12")
+    assert refused.error == "wrong_password"
+    outcome = do_import(practitioner_record, data, user=administrator)
+    assert outcome.imported
+    assert services.remove_certificate(outcome.certificate, user=administrator)
+    events = list(AuditEvent.objects.filter(practitioner=practitioner_record).order_by("pk"))
+    assert [e.kind for e in events] == [
+        EventKind.CERTIFICATE_IMPORT_FAILED, EventKind.CERTIFICATE_IMPORT, EventKind.CERTIFICATE_REMOVED,
+    ]
+    assert all(e.user == administrator for e in events)
+    assert events[0].details["error"] == "wrong_password" and events[0].details["file_name"] == "bad.p12"
+    assert events[1].details["sha256"] == outcome.certificate.fingerprint_sha256
+    stored = str([(e.summary, e.details) for e in events])
+    assert "not the password" not in stored and PASSWORD not in stored
