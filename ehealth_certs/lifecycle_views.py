@@ -85,6 +85,7 @@ class PasswordChangeView(RecordCertificateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("certificate", self.get_certificate())
         kwargs.setdefault("form", PasswordChangeForm())
+        kwargs["password_changes"] = self.get_certificate().password_changes.select_related("changed_by")[:5]
         kwargs.update(_policy_context())
         return super().get_context_data(**kwargs)
 

@@ -200,3 +200,12 @@ def test_uploaded_file_that_is_not_a_keystore(client, practitioner_record, pract
     })
 
     assert response.status_code == 200 and 'data-error="not_keystore"' in response.content.decode()
+
+
+def test_earlier_changes_are_listed_with_who_and_when(client, practitioner_record, practitioner_user, certificate):
+    client.force_login(practitioner_user)
+    post_change(client, practitioner_record, certificate)
+
+    page = client.get(password_url(practitioner_record, certificate)).content.decode()
+
+    assert 'id="password-changes"' in page and "by jan" in page

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent, EventKind
-from ehealth_certs import revocation, selectors, services
+from ehealth_certs import reminders, revocation, selectors, services
 from ehealth_certs.models import Certificate, CertificateState, RevocationReason
 from ehealth_certs.revocation import Revocation
 from tests.ehealth_certs.keystores import (
@@ -188,3 +188,16 @@ def test_another_records_certificate_is_not_found(client, practitioner_record, o
     client.force_login(administrator)
 
     assert client.get(revoke_url(other_record, certificate)).status_code == 404
+
+
+def test_revoked_and_superseded_certificates_get_no_reminders(practitioner_record, other_record):
+    superseded = imported(practitioner_record, person_keystore(not_after_days=30))
+    renewed = imported(practitioner_record, person_keystore(not_after_days=60))
+    revoked = imported(other_record, person_keystore(ssin="03021500440", not_after_days=30))
+    assert set(reminders.certificates_due(timezone.now())) == {renewed, revoked}
+
+    revocation.revoke_certificate(revoked, Revocation(RevocationReason.KEY_COMPROMISED, today()))
+    revocation.revoke_certificate(renewed, Revocation(RevocationReason.KEYSTORE_LOST, today()))
+
+    assert list(reminders.certificates_due(timezone.now())) == []
+    assert Certificate.objects.get(pk=superseded.pk).state == CertificateState.SUPERSEDED
