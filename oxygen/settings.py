@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "oxygen.security.PermissionsPolicyMiddleware",
     "oxygen.logging.RequestIdMiddleware",
+    "oxygen.upload_limits.RequestBodyLimitMiddleware",  # 413 before anything reads a too-large body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -197,6 +198,7 @@ AXES_CLIENT_IP_CALLABLE = "oxygen.security.client_ip"
 AXES_USERNAME_CALLABLE = "oxygen.security.throttle_username"
 AXES_LOCKOUT_CALLABLE = "oxygen.security.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # successful logins and logouts are in the audit log
+AXES_VERBOSE = False  # its start-up banner and per-attempt lines would drown the JSON logs
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -279,6 +281,13 @@ KEYSTORE_PASSWORD_FAILURE_WINDOW = 15 * 60  # seconds
 # Form fields other than files are small everywhere in this project.
 FILE_UPLOAD_MAX_MEMORY_SIZE = KEYSTORE_MAX_BYTES + 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Whole request bodies (oxygen/upload_limits.py): larger ones get 413 before they are read.
+# 6 MB leaves room for the 5 MB CSV import; keystore pages (files of about 8 KB) accept 1 MB.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=6 * 1024 * 1024)
+MAX_REQUEST_BODY_BYTES_BY_URL_NAME = {
+    "ehealth_certs:upload": 1024 * 1024,
+    "ehealth_certs:password_file": 1024 * 1024,
+}
 
 
 # Expiry reminders
