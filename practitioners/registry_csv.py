@@ -20,6 +20,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import EventKind
+from audit.services import record_event
+
 from .identifiers import (
     clean_inami,
     clean_kbo,
@@ -443,11 +446,12 @@ def _write(rows: list[_Row], user: User | None, report: ImportReport) -> None:
 
 
 def import_practitioners_csv(
-    data: bytes | str, *, user: User | None = None, day: datetime.date | None = None
+    data: bytes | str, *, user: User | None = None, day: datetime.date | None = None, request=None
 ) -> ImportReport:
     """Validate the whole file, then create/update every row in one transaction, or nothing at all.
 
-    Rows are matched to records by NISS. `user` is recorded in the history as the author.
+    Rows are matched to records by NISS. `user` is recorded in the history as the author, and an
+    applied import in the audit log.
     """
     report = ImportReport()
     try:
@@ -467,9 +471,12 @@ def import_practitioners_csv(
     try:
         _write(parsed, user, report)
     except IntegrityError:
-        report = ImportReport(
+        return ImportReport(
             errors=[RowError(None, None, _("The registry changed during the import; nothing was imported. Please try again."))]
         )
+    counts = {"created": report.created, "updated": report.updated, "periods_created": report.periods_created}
+    record_event(EventKind.REGISTRY_IMPORT, request=request, user=user, details=counts,
+                 summary="created {created}, updated {updated}".format(**counts))  # fmt: skip
     return report
 
 

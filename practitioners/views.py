@@ -196,7 +196,9 @@ class PractitionerImportView(AdministratorRequiredMixin, TemplateView):
         form = CsvImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        report = registry_csv.import_practitioners_csv(form.cleaned_data["file"].read(), user=request.user)
+        report = registry_csv.import_practitioners_csv(
+            form.cleaned_data["file"].read(), user=request.user, request=request
+        )
         if not report.ok:
             messages.error(request, _("Nothing was imported: please correct the file and try again."))
             return self.render_to_response(

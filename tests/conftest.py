@@ -7,6 +7,7 @@ import os
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
+from django.test import Client
 from django.utils import translation
 
 from practitioners import roles
@@ -35,6 +36,12 @@ def _english_by_default():
     """Tests read messages in English unless they switch language themselves."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def client():
+    """A test client whose browser asks for English pages (the site's default is French)."""
+    return Client(headers={"accept-language": "en"})
 
 
 def make_user(username: str, role: str | None = None, **extra) -> User:

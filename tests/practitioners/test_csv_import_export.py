@@ -372,3 +372,13 @@ def test_administrator_downloads_the_export(client, administrator, practitioner_
     assert response["Content-Disposition"].startswith('attachment; filename="practitioners-')
     body = response.content.decode("utf-8")
     assert body.startswith("\ufefflast_name;first_names;") and "85.07.30-033.28" in body
+
+
+def test_an_applied_import_is_in_the_audit_log_and_a_refused_one_is_not(administrator):
+    from audit.models import AuditEvent, EventKind
+
+    assert not import_practitioners_csv(csv_text(GOOD_ROW.replace("03021500440", "03021500441")), user=administrator).ok
+    assert not AuditEvent.objects.filter(kind=EventKind.REGISTRY_IMPORT).exists()
+    assert import_practitioners_csv(csv_text(GOOD_ROW), user=administrator).ok
+    event = AuditEvent.objects.get(kind=EventKind.REGISTRY_IMPORT)
+    assert event.user == administrator and event.details["created"] == 1
