@@ -94,6 +94,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Persistent connections (one per process, checked before reuse): opening a PostgreSQL connection
+# per request cost more than a simple page (docs/benchmarks.md, benchmark 1). A URL's
+# ?conn_max_age=N wins; DATABASE_CONN_MAX_AGE=0 closes after every request.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://oxygen")}
