@@ -42,7 +42,8 @@ def server_environment(**extra: str) -> dict[str, str]:
         KEYSTORE_ENCRYPTION_KEY=KEYSTORE_ENCRYPTION_KEY,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="False",
-        DATABASE_URL=database_url(),
+        # BENCH_SERVER_DATABASE_URL: the servers' database URL, for A/B runs (e.g. ?conn_max_age=0).
+        DATABASE_URL=os.environ.get("BENCH_SERVER_DATABASE_URL", database_url()),
         CACHE_URL=f"{REDIS_SERVER}/{BENCH_REDIS_DB}",
         CELERY_BROKER_URL=f"{REDIS_SERVER}/{BENCH_REDIS_DB}",
         LOG_LEVEL="WARNING",

@@ -1,0 +1,10 @@
+-- wrk script: print one JSON line with the figures bench/registry_list.py reads.
+done = function(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.3f, "rps": %.2f, "p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, ' ..
+    '"errors_connect": %d, "errors_read": %d, "errors_status": %d, "errors_timeout": %d}\n',
+    summary.requests, seconds, summary.requests / seconds,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect, summary.errors.read, summary.errors.status, summary.errors.timeout))
+end
