@@ -6,8 +6,13 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oxygen.settings")
+    import django
     from django.core.management import execute_from_command_line
 
+    django.setup()
+    from oxygen.cli import activate_environment_language
+
+    activate_environment_language()
     execute_from_command_line(sys.argv)
 
 

@@ -15,6 +15,9 @@ from practitioners.models import InamiPeriod, Practitioner, Profession
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# Commands run in subprocesses speak the shell's language (oxygen/cli.py): English, like the tests.
+os.environ["LANGUAGE"] = "en"
+
 
 def require_service(available: bool, what: str) -> None:
     """Tests that need a real service skip on a developer's machine without it, and fail in CI."""
