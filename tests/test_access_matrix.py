@@ -1,0 +1,300 @@
+"""Who gets what, for every URL of the project (the URLconf is enumerated: a new page cannot be forgotten).
+
+Roles: anonymous, front desk, practitioner A (the record in the URLs is A's), practitioner B (another
+record's practitioner), administrator. Object URLs are filled with A's objects. A POST by a role
+that may not use the page must leave every stored row as it was.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import UUIDConverter
+
+from ehealth_certs import password_change, reminders, services
+from tests.ehealth_certs.keystores import (
+    OTHER_SSIN,
+    PASSWORD,
+    ca_bundle_files,  # noqa: F401  (fixture)
+    ehealth_settings,  # noqa: F401  (fixture)
+    person_keystore,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ehealth_settings")]
+
+ROLES = ("anonymous", "front_desk", "practitioner_a", "practitioner_b", "administrator")
+LOGIN = "login"  # 302 to the login page
+ELSEWHERE = "redirect"  # 302 to another page
+PUBLIC_HEALTH = frozenset({200, 503})  # /healthz: 503 while the daily scan has not run yet
+
+
+def row(anonymous, front_desk, practitioner_a, practitioner_b, administrator):
+    return dict(zip(ROLES, (anonymous, front_desk, practitioner_a, practitioner_b, administrator), strict=True))
+
+
+# URL name -> {method: expected answer per role}; every named URL outside the admin must be here.
+EXPECTED = {
+    "dashboard": {"GET": row(LOGIN, 200, 200, 200, 200), "POST": row(LOGIN, 200, 200, 200, 200)},
+    "healthz": {"GET": row(*[PUBLIC_HEALTH] * 5), "POST": row(405, 405, 405, 405, 405)},
+    "login": {"GET": row(200, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE), "POST": row(200, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE)},
+    "logout": {"GET": row(405, 405, 405, 405, 405), "POST": row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
+    "set_language": {"GET": row(ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE), "POST": row(ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE)},
+    # the registry
+    "practitioners:list": {"GET": row(LOGIN, 200, 403, 403, 200), "POST": row(LOGIN, 405, 403, 403, 405)},
+    "practitioners:create": {"GET": row(LOGIN, 200, 403, 403, 200), "POST": row(LOGIN, 200, 403, 403, 200)},
+    "practitioners:import": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 200)},
+    "practitioners:export": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
+    "practitioners:detail": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, 405, 405, 403, 405)},
+    "practitioners:edit": {"GET": row(LOGIN, 200, 403, 403, 200), "POST": row(LOGIN, 200, 403, 403, 200)},
+    "practitioners:contact": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, ELSEWHERE, ELSEWHERE, 403, ELSEWHERE)},
+    # the record's certificate: its practitioner and administrators only
+    "ehealth_certs:upload": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, 200, 403, 200)},
+    "ehealth_certs:detail": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, 405, 403, 405)},
+    "ehealth_certs:remove": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, ELSEWHERE, 403, ELSEWHERE)},
+    "ehealth_certs:renewal_step": {"GET": row(LOGIN, 403, 405, 403, 405), "POST": row(LOGIN, 403, ELSEWHERE, 403, ELSEWHERE)},
+    "ehealth_certs:password": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, 200, 403, 200)},
+    "ehealth_certs:revoke": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, 200, 403, 200)},
+    "ehealth_certs:password_file": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, 200, 403, 200)},
+    # the one-time download belongs to the user who changed the password: 410 for anybody else
+    "ehealth_certs:download": {"GET": row(LOGIN, 403, 200, 403, 410), "POST": row(LOGIN, 403, 405, 403, 405)},
+    "ehealth_certs:download_file": {"GET": row(LOGIN, 403, 200, 403, ELSEWHERE), "POST": row(LOGIN, 403, 405, 403, 405)},
+    "ehealth_certs:eid": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, 200, 200, 403, 200)},
+    # a new record from the eID card: the registry's managers
+    "ehealth_certs_eid:read": {"GET": row(LOGIN, 200, 403, 403, 200), "POST": row(LOGIN, 200, 403, 403, 200)},
+    "ehealth_certs_eid:create": {"GET": row(LOGIN, ELSEWHERE, 403, 403, ELSEWHERE), "POST": row(LOGIN, 200, 403, 403, 200)},
+    # administrators' pages
+    "certificates:overview": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
+    "audit:list": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
+}
+# URL keyword arguments that are not UUIDs, and how the views check them (tested below).
+OWNERSHIP_CHECKED_KWARGS = {"token": "a download token is bound to the user and the record that made it"}
+KEY_MATERIAL_MARKERS = ("BEGIN", "PRIVATE KEY", 'type="file"', 'id="password-change-form"', "/download/")
+
+
+def url_patterns(resolver=None, prefix="", namespace=None, inherited=None):
+    """(qualified name, route, {kwarg: converter}) for every URL of the project, includes followed."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        converters = {**(inherited or {}), **getattr(pattern.pattern, "converters", {})}
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, (namespace, pattern.namespace))) or None
+            yield from url_patterns(pattern, route, inner, converters)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield name, route, converters
+
+
+# --------------------------------------------------------------------------- the world the URLs point into
+
+
+class World:
+    def __init__(self, users: dict[str, User | None], kwargs: dict[str, object], a_record, b_record, a_certificate, b_certificate):
+        self.users = users
+        self.kwargs = kwargs
+        self.a_record, self.b_record = a_record, b_record
+        self.a_certificate, self.b_certificate = a_certificate, b_certificate
+
+    def client(self, role: str) -> Client:
+        client = Client()
+        if self.users[role] is not None:
+            client.force_login(self.users[role])
+        return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The users of every test here are made afresh: hashing their passwords slowly adds nothing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(front_desk, administrator, practitioner_user, practitioner_record, other_practitioner_user, other_record) -> World:
+    """A and B each hold a certificate expiring in 20 days (so reminders exist); A has a pending download."""
+    a_certificate = services.import_keystore(
+        practitioner_record, person_keystore(not_after_days=20), PASSWORD, source_name="a.p12"
+    ).certificate
+    b_certificate = services.import_keystore(
+        other_record, person_keystore(ssin=OTHER_SSIN, not_after_days=20), PASSWORD, source_name="b.p12"
+    ).certificate
+    assert a_certificate is not None and b_certificate is not None
+    token = password_change.create_download(practitioner_user, practitioner_record, person_keystore(), "a.p12")
+    reminders.scan_expiring()
+    users = {"anonymous": None, "front_desk": front_desk, "practitioner_a": practitioner_user,
+             "practitioner_b": other_practitioner_user, "administrator": administrator}  # fmt: skip
+    kwargs = {"public_id": practitioner_record.public_id, "certificate_id": a_certificate.public_id, "token": token}
+    return World(users, kwargs, practitioner_record, other_record, a_certificate, b_certificate)
+
+
+def url_for(name: str, kwargs: dict[str, object]) -> str:
+    [converters] = [converters for qualified, _route, converters in url_patterns() if qualified == name]
+    return reverse(name, kwargs={key: kwargs[key] for key in converters})
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every row of the registry and certificate tables, and the users (without their last login)."""
+    rows = {}
+    for label in ("practitioners", "ehealth_certs"):
+        for model in apps.get_app_config(label).get_models():
+            rows[model._meta.label] = [
+                {key: bytes(value) if isinstance(value, memoryview) else value for key, value in values.items()}
+                for values in model.objects.order_by("pk").values()
+            ]
+    rows["auth.User"] = list(User.objects.order_by("pk").values("pk", "username", "password", "is_active", "is_staff"))
+    return rows
+
+
+def check_answer(response, expected, login_url: str) -> None:
+    if expected == LOGIN:
+        assert response.status_code == 302 and response.url.startswith(login_url), (response.status_code, getattr(response, "url", ""))
+    elif expected == ELSEWHERE:
+        assert response.status_code == 302 and not response.url.startswith(login_url), (response.status_code, getattr(response, "url", ""))
+    elif isinstance(expected, frozenset):
+        assert response.status_code in expected
+    else:
+        assert response.status_code == expected
+
+
+def body_of(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+# --------------------------------------------------------------------------- coverage of the URLconf
+
+
+def test_every_url_name_has_an_expectation():
+    names = {name for name, route, _converters in url_patterns() if not route.startswith("admin/")}
+    unnamed = sorted(route for name, route, _converters in url_patterns() if name is None and not route.startswith("admin/"))
+    assert not unnamed, f"URLs without a name cannot be checked: {unnamed}"
+    missing = sorted(names - set(EXPECTED))
+    assert not missing, f"add these URLs to EXPECTED in tests/test_access_matrix.py: {missing}"
+    assert not set(EXPECTED) - names, f"EXPECTED names URLs that no longer exist: {sorted(set(EXPECTED) - names)}"
+
+
+def test_object_ids_in_urls_are_uuids_or_checked_for_ownership():
+    """The Django admin aside: it is for administrators only (tested below) and uses its own ids."""
+    for name, route, converters in url_patterns():
+        if route.startswith("admin/"):
+            continue
+        for kwarg, converter in converters.items():
+            if kwarg.endswith("_id"):
+                assert isinstance(converter, UUIDConverter), f"{name}: <{kwarg}> must be a uuid"
+            else:
+                assert kwarg in OWNERSHIP_CHECKED_KWARGS, f"{name}: <{kwarg}> is neither a uuid nor known to be checked"
+
+
+# --------------------------------------------------------------------------- the matrix
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_access(world, name, settings):
+    url = url_for(name, world.kwargs)
+    login_url = reverse(settings.LOGIN_URL)
+    clients = {role: world.client(role) for role in ROLES}
+    for method in ("GET", "POST"):
+        expectations = EXPECTED[name][method]
+        # roles refused first: then an allowed POST (a removal, say) cannot hide a refused one's effect
+        order = sorted(ROLES, key=lambda role: expectations[role] not in (LOGIN, 403, 404, 405))
+        for role in order:
+            before = snapshot() if method == "POST" else None
+            response = clients[role].generic(method, url)
+            try:
+                check_answer(response, expectations[role], login_url)
+            except AssertionError as error:
+                raise AssertionError(f"{method} {name} as {role}: {error}") from None
+            body = body_of(response)
+            if method == "POST" and expectations[role] in (LOGIN, 403, 404, 405):
+                assert snapshot() == before, f"POST {name} as {role} was refused but changed stored data"
+            if role == "front_desk":
+                for marker in KEY_MATERIAL_MARKERS:
+                    assert marker not in body, f"{method} {name}: front desk sees {marker!r}"
+            if role == "practitioner_b":
+                assert world.a_record.niss not in body and world.a_record.last_name not in body
+            if role == "practitioner_a" and name != "ehealth_certs:download_file":
+                assert world.b_record.niss not in body and world.b_record.last_name not in body
+
+
+# --------------------------------------------------------------------------- A and B never reach each other's objects
+
+
+CERTIFICATE_URLS = sorted(name for name, _route, converters in url_patterns() if "certificate_id" in converters)
+
+
+@pytest.mark.parametrize("name", CERTIFICATE_URLS)
+@pytest.mark.parametrize("role", ["practitioner_a", "administrator"])
+def test_another_records_certificate_under_this_record_is_not_found(world, name, role):
+    """A's record with B's certificate id: 404 for every method, and nothing changes."""
+    url = url_for(name, {**world.kwargs, "certificate_id": world.b_certificate.public_id})
+    client = world.client(role)
+    for method in ("GET", "POST"):
+        before = snapshot()
+        response = client.generic(method, url)
+        assert response.status_code in (404, 405), (method, response.status_code)
+        assert snapshot() == before
+
+
+@pytest.mark.parametrize("name", ["ehealth_certs:download", "ehealth_certs:download_file"])
+def test_a_download_token_only_works_for_the_user_and_record_that_made_it(world, name):
+    """B on B's own record with A's token: nothing is offered, and A can still take it afterwards."""
+    b_url = url_for(name, {**world.kwargs, "public_id": world.b_record.public_id})
+    response = world.client("practitioner_b").get(b_url)
+    assert response.status_code in (302, 410)
+    assert "application/x-pkcs12" not in response.get("Content-Type", "")
+    taken = world.client("practitioner_a").get(url_for("ehealth_certs:download_file", world.kwargs))
+    assert taken.status_code == 200 and taken["Content-Type"] == "application/x-pkcs12"
+
+
+def test_practitioner_a_sees_only_their_own_reminder_notice(world):
+    page = world.client("practitioner_a").get(reverse("dashboard")).content.decode()
+    assert 'id="own-certificate-notice"' in page
+    assert 'id="certificates-notice"' not in page
+    assert world.b_record.last_name not in page
+
+
+# --------------------------------------------------------------------------- the Django admin, as one group
+
+
+def admin_urls() -> list[str]:
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        urls.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+    return urls
+
+
+def test_the_admin_site_is_for_administrators_only(world):
+    admin_login = reverse("admin:login")
+    for role in ROLES:
+        client = world.client(role)
+        for url in admin_urls():
+            response = client.get(url)
+            if role == "administrator":
+                assert response.status_code == 200, (url, response.status_code)
+            else:
+                assert response.status_code == 302 and response.url.startswith(admin_login), (role, url, response.status_code)
+        before = snapshot()
+        client.post(reverse("admin:auth_user_add"), {"username": "intruder", "password1": "x" * 20, "password2": "x" * 20})
+        if role != "administrator":
+            assert snapshot() == before
+
+
+def test_every_admin_url_is_under_admin(world):
+    """The admin group above covers /admin/ only: no admin view is mounted elsewhere."""
+    for name, route, _converters in url_patterns():
+        if name and name.startswith("admin:"):
+            assert route.startswith("admin/"), name
+
+
+def test_the_world_has_what_the_matrix_needs(world):
+    """Sanity of the fixture the matrix relies on (certificates expiring, reminders recorded)."""
+    from ehealth_certs.models import Reminder
+
+    assert world.a_certificate.not_after - world.b_certificate.not_after < timedelta(days=1)
+    assert Reminder.objects.filter(certificate=world.a_certificate).exists()
+    assert Reminder.objects.filter(certificate=world.b_certificate).exists()
