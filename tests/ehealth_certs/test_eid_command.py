@@ -19,6 +19,7 @@ from tests.softhsm import softhsm_factory, softhsm_token  # noqa: F401  (fixture
 pytestmark = pytest.mark.django_db
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ENGLISH = {"LC_ALL": "en_GB.UTF-8"}  # commands answer in the shell's language
 EXPECTED_JSON = {
     "niss": "85073003328", "last_name": "Peeters", "first_names": "Jan Marie", "not_after": "2031-07-30T23:59:59+00:00",
 }
@@ -102,7 +103,7 @@ def test_create_a_record_from_the_card(card):
 def test_niss_and_create_are_exclusive():
     completed = subprocess.run(
         [sys.executable, "manage.py", "eid", "read", "--create", "--niss", "85073003328"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+        cwd=PROJECT_ROOT, env={**os.environ, **ENGLISH}, capture_output=True, text=True, timeout=60,
     )
 
     assert completed.returncode == 2 and "not allowed with argument" in completed.stderr
@@ -146,7 +147,7 @@ def migrated_database(tmp_path_factory):
 
 
 def test_json_from_a_real_process_with_the_token(softhsm_token, migrated_database):
-    env = {**softhsm_token.env(), "DATABASE_URL": migrated_database}
+    env = {**softhsm_token.env(), **ENGLISH, "DATABASE_URL": migrated_database}
 
     completed = subprocess.run(
         [sys.executable, "manage.py", "eid", "read", "--json"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
@@ -157,7 +158,7 @@ def test_json_from_a_real_process_with_the_token(softhsm_token, migrated_databas
 
 
 def test_missing_module_from_a_real_process(softhsm_token, migrated_database, tmp_path):
-    env = {**softhsm_token.env(), "DATABASE_URL": migrated_database, "EID_PKCS11_MODULE": str(tmp_path / "none.so")}
+    env = {**softhsm_token.env(), **ENGLISH, "DATABASE_URL": migrated_database, "EID_PKCS11_MODULE": str(tmp_path / "none.so")}
 
     completed = subprocess.run(
         [sys.executable, "manage.py", "eid", "read", "--json"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60

@@ -112,7 +112,11 @@ def test_exit_status_from_a_real_process(tmp_path):
     source.write_bytes(person_keystore())
     command = [sys.executable, "manage.py", "keystore", "change-password", str(source), str(out)]
 
-    completed = subprocess.run(command, cwd=PROJECT_ROOT, input=f"{PASSWORD}\n", capture_output=True, text=True, timeout=60)
+    env = {**os.environ, "LC_ALL": "en_GB.UTF-8"}  # commands answer in the shell's language
+
+    completed = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, input=f"{PASSWORD}\n", capture_output=True, text=True, timeout=60
+    )
 
     assert completed.returncode == 2
     assert "first two lines of standard input" in completed.stderr
