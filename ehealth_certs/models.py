@@ -145,11 +145,6 @@ class Certificate(models.Model):
     def is_active(self) -> bool:
         return self.state == CertificateState.ACTIVE
 
-    @property
-    def ended_at(self):
-        """When the certificate stopped being the record's active one, if it did."""
-        return self.removed_at or self.superseded_at
-
 
 class CertificateEntry(models.Model):
     """One entry of the keystore (a key with its certificate, or a certificate alone): metadata only."""

@@ -72,14 +72,14 @@ def certificate_status(practitioner: Practitioner, now: datetime | None = None) 
 
 def certificate_history(practitioner: Practitioner) -> QuerySet[Certificate]:
     """Every certificate of the record, the most recently uploaded first."""
-    return _without_keystore(practitioner.certificates.select_related("uploaded_by", "removed_by"))
+    return _without_keystore(practitioner.certificates.select_related("uploaded_by", "removed_by", "revoked_by"))
 
 
 def certificate_with_entries(practitioner: Practitioner, public_id) -> Certificate | None:
     return (
         _without_keystore(practitioner.certificates.filter(public_id=public_id))
         .prefetch_related("entries")
-        .select_related("uploaded_by", "removed_by")
+        .select_related("uploaded_by", "removed_by", "revoked_by")
         .first()
     )
 

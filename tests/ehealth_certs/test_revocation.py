@@ -149,6 +149,11 @@ def test_revoke_page_asks_for_confirmation_then_records(client, practitioner_rec
     assert today().strftime("%d/%m/%Y") in record
     history = client.get(reverse("ehealth_certs:upload", kwargs={"public_id": practitioner_record.public_id})).content.decode()
     assert 'data-state="revoked"' in history
+    assert f"revoked on {today().strftime('%d/%m/%Y')}: other" in history and "PC stolen" in history
+    detail = client.get(reverse("ehealth_certs:detail", kwargs={
+        "public_id": practitioner_record.public_id, "certificate_id": certificate.public_id,
+    })).content.decode()
+    assert 'id="revocation"' in detail and "jan" in detail.split('id="revocation"')[1].split("</dd>")[0]
 
 
 @pytest.mark.parametrize(
