@@ -178,3 +178,9 @@ def test_language_switch(client, front_desk):
     assert response.status_code == 302
     page = client.get(reverse("dashboard"), headers={"accept-language": "nl"})
     assert page.context["LANGUAGE_CODE"] == "nl"
+
+
+def test_the_list_offers_a_new_record_from_an_eid_card(client, front_desk):
+    client.force_login(front_desk)
+    page = client.get(reverse("practitioners:list")).content.decode()
+    assert f'href="{reverse("ehealth_certs_eid:read")}"' in page
