@@ -22,7 +22,7 @@ FIRST_NAMES = ["Jan", "Marie", "Luc", "Sophie", "Pieter", "Julie", "Thomas", "Em
 LANGUAGES = ["fr", "nl", "de", "en"]
 
 
-def practitioners(count: int, *, seed: int = 7) -> list[Practitioner]:
+def practitioners(count: int, *, inactive_share: float = 0.05, seed: int = 7) -> list[Practitioner]:
     rng = random.Random(seed)
     rows = [
         Practitioner(
@@ -34,7 +34,7 @@ def practitioners(count: int, *, seed: int = 7) -> list[Practitioner]:
             language=rng.choice(LANGUAGES),
             email=f"practitioner{index}@example.be",
             niss=f"{index:011d}",
-            is_active=rng.random() > 0.05,
+            is_active=rng.random() >= inactive_share,
         )
         for index in range(count)
     ]

@@ -1,0 +1,167 @@
+"""Benchmark 3: the daily expiry scan on PostgreSQL at 10,000 and 100,000 active certificates.
+
+    .venv/bin/python bench/daily_scan.py [--sizes 10000 100000]
+
+For each size the database ``oxygen_bench_scan`` is recreated and seeded (bulk_create) with one
+practitioner per active certificate (and a superseded certificate for every fourth). Expiry dates
+are spread evenly from 30 days ago to 3 years ahead, as eHealth's 3-year certificates are: about
+a tenth are due (inside the 3-month window or expired). Then, each in a fresh process (so that peak
+memory is the scan's own):
+
+- ``scan``: ``reminders.scan_expiring(now)``, what beat's daily task and the cron command run;
+- ``scan again``: the same a second time (idempotent: nothing new to record);
+- ``all due``: every active certificate moved inside the window (one UPDATE), reminders emptied,
+  then the scan: the worst case, every certificate owed a reminder at once;
+
+and, as the baseline in the same process, the least any scan must do: one raw SQL query reading
+the due certificates with their practitioner's e-mail (``baseline``).
+
+Reported: wall time, SQL statements (counted with an execute wrapper), peak memory above the
+process's size before the scan (ru_maxrss), and the ratio to the baseline.
+Target: under 10 s at 100,000 certificates, statement count independent of the size.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import _common
+
+DATABASE = "oxygen_bench_scan"
+
+
+def seed(size: int) -> None:
+    from django.utils import timezone
+
+    from bench import seed as seeding
+
+    started = time.perf_counter()
+    records = seeding.practitioners(size)
+    count = seeding.certificates(records, now=timezone.now())
+    print(f"  seeded {size} practitioners, {count} certificates in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def make_all_due() -> None:
+    from django.db import connection
+
+    from ehealth_certs.models import AdminDigest, Reminder, ScanRun
+
+    Reminder.objects.all().delete()
+    AdminDigest.objects.all().delete()
+    ScanRun.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ehealth_certs_certificate SET not_after = now() + (1 + random() * 88) * interval '1 day',"
+            " not_before = now() - interval '1000 days' WHERE state = 'active'"
+        )
+
+
+def measure(kind: str) -> dict:
+    """In this (fresh) process: the baseline query, then the scan, with statements and peak memory."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from ehealth_certs import conf, reminders
+    from ehealth_certs.validation import add_months
+
+    now = timezone.now()
+    with connection.cursor() as cursor:  # connect and warm the catalogue outside the figures
+        cursor.execute("SELECT 1")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.id, c.not_after, p.email FROM ehealth_certs_certificate c"
+            " JOIN practitioners_practitioner p ON p.id = c.practitioner_id"
+            " WHERE c.state = 'active' AND p.is_active AND c.not_after <= %s",
+            [add_months(now, conf.renewal_window_months())],
+        )
+        due = len(cursor.fetchall())
+    baseline = time.perf_counter() - started
+
+    statements = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
+    gc.collect()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with connection.execute_wrapper(count):
+        started = time.perf_counter()
+        result = reminders.scan_expiring(now)
+        wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
+    return {
+        "kind": kind, "due": due, "created": len(result.reminders), "wall_s": wall, "statements": statements,
+        "peak_mib": peak / 1024, "baseline_s": baseline,
+    }  # fmt: skip
+
+
+def child(size: int, kind: str) -> dict:
+    command = [_common.PYTHON, __file__, "--measure", kind]
+    output = subprocess.run(command, capture_output=True, text=True, check=True, env=environment()).stdout
+    return json.loads(output.strip().splitlines()[-1]) | {"size": size}
+
+
+def environment() -> dict:
+    import os
+
+    return {**os.environ, "DATABASE_URL": _common.database_url(DATABASE), "LOG_LEVEL": "WARNING"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+
+    if options.measure:
+        _common.setup_django(DATABASE_URL=_common.database_url(DATABASE), LOG_LEVEL="WARNING")
+        print(json.dumps(measure(options.measure)))
+        return
+
+    _common.header("Daily expiry scan (benchmark 3)")
+    rows = []
+    for size in options.sizes:
+        print(f"{size} active certificates:", flush=True)
+        _common.recreate_database(DATABASE)
+        seed_in_child(size)
+        rows.append(child(size, "scan"))
+        rows.append(child(size, "scan again"))
+        run_in_child("all-due")
+        rows.append(child(size, "all due"))
+
+    print(f"\n{'certificates':>12} {'run':11} {'due':>7} {'created':>8} {'wall s':>8} {'baseline s':>10} {'ratio':>7}"
+          f" {'statements':>10} {'peak MiB':>9}")  # fmt: skip
+    for row in rows:
+        print(
+            f"{row['size']:>12} {row['kind']:11} {row['due']:>7} {row['created']:>8} {row['wall_s']:8.2f}"
+            f" {row['baseline_s']:10.3f} {row['wall_s'] / row['baseline_s']:6.1f}x {row['statements']:>10}"
+            f" {row['peak_mib']:9.1f}"
+        )
+    print("\ntarget: under 10 s at 100,000 certificates; statements the same at every size")
+
+
+def seed_in_child(size: int) -> None:
+    run_in_child("seed", str(size))
+
+
+def run_in_child(*arguments: str) -> None:
+    subprocess.run([_common.PYTHON, __file__, "--task", *arguments], check=True, env=environment())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--task":
+        _common.setup_django(DATABASE_URL=_common.database_url(DATABASE), LOG_LEVEL="WARNING")
+        if sys.argv[2] == "seed":
+            seed(int(sys.argv[3]))
+        else:
+            make_all_due()
+    else:
+        main()
