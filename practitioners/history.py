@@ -26,7 +26,10 @@ def _value(record, field_name: str) -> str:
     if getattr(model_field, "choices", None):
         return str(dict(model_field.flatchoices).get(value, value or "—"))
     if model_field.many_to_many:
-        return ", ".join(sorted(str(item) for item in value)) if value else "—"
+        # A historical record's many-to-many value holds rows of its history table, one per target.
+        target = model_field.related_model._meta.model_name
+        names = sorted(str(getattr(row, target)) for row in value.select_related(target))
+        return ", ".join(names) or "—"
     if value in (None, ""):
         return "—"
     if hasattr(value, "strftime"):

@@ -184,3 +184,20 @@ def test_the_list_offers_a_new_record_from_an_eid_card(client, front_desk):
     client.force_login(front_desk)
     page = client.get(reverse("practitioners:list")).content.decode()
     assert f'href="{reverse("ehealth_certs_eid:read")}"' in page
+
+
+def test_a_change_of_treatment_types_shows_in_the_history(client, front_desk):
+    from practitioners.models import TreatmentType
+
+    physio = TreatmentType.objects.create(code="physiotherapy", name="Physiotherapy")
+    podiatry = TreatmentType.objects.create(code="podiatry", name="Podiatry")
+    client.force_login(front_desk)
+    no_periods = {"periods-TOTAL_FORMS": "0", "periods-INITIAL_FORMS": "0"}
+    client.post(reverse("practitioners:create"), record_post_data(treatment_types=[physio.pk], **no_periods))
+    record = Practitioner.objects.get()
+    client.post(reverse("practitioners:edit", args=[record.public_id]),
+                record_post_data(treatment_types=[physio.pk, podiatry.pk], **no_periods))
+    assert sorted(record.treatment_types.values_list("code", flat=True)) == ["physiotherapy", "podiatry"]
+    response = client.get(record.get_absolute_url())
+    assert response.status_code == 200
+    assert "Physiotherapy → Physiotherapy, Podiatry" in response.content.decode()
