@@ -23,11 +23,11 @@ DEMO_PASSWORDS = {
     roles.PRACTITIONER: "demo-praticien-2026",
 }
 DEMO_TREATMENT_TYPES = (
-    ("physiotherapy", "Physiotherapy"),
-    ("podiatry", "Podiatry"),
-    ("speech-therapy", "Speech therapy"),
-    ("nursing", "Nursing"),
-    ("general-medicine", "General medicine"),
+    ("physiotherapy", "Kinésithérapie"),
+    ("podiatry", "Podologie"),
+    ("speech-therapy", "Logopédie"),
+    ("nursing", "Soins infirmiers"),
+    ("general-medicine", "Médecine générale"),
 )
 PROFESSION_TREATMENT = {
     Profession.PHYSIOTHERAPIST: "physiotherapy",
