@@ -54,6 +54,9 @@ class PractitionerFilter(django_filters.FilterSet):
         self.form.fields["q"].widget = forms.TextInput(
             attrs={"placeholder": _("Name, NISS or INAMI number"), "type": "search"}
         )
+        for field in self.form.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select" if is_select else "form-control"
 
     def search(self, queryset, name, value):
         """A number (formatted or not) searches NISS and INAMI numbers; words search the names."""
