@@ -17,7 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView, View
 
-from practitioners.views import PractitionerAccessMixin, PractitionerEditView, RegistryManagerRequiredMixin
+from practitioners.access import PractitionerAccessMixin, RegistryManagerRequiredMixin
+from practitioners.views import PractitionerEditView
 
 from . import eid, eid_services, password_change, password_policy, renewal, revocation
 from .lifecycle_forms import EidProofForm, PasswordChangeForm, RenewalStepForm, RevocationForm, UploadedPasswordChangeForm

@@ -1,12 +1,11 @@
 """The administrators' certificates overview: every record's certificate, and the reminder log."""
 from __future__ import annotations
 
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.views.generic import TemplateView
 
-from practitioners import roles
+from practitioners.access import AdministratorRequiredMixin
 from practitioners.models import Practitioner
 
 from . import selectors
@@ -23,15 +22,8 @@ ROW_CLASSES = {
 }
 
 
-class CertificatesOverviewView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
+class CertificatesOverviewView(AdministratorRequiredMixin, TemplateView):
     template_name = "ehealth_certs/overview.html"
-
-    def test_func(self) -> bool:
-        return roles.is_administrator(self.request.user)
-
-    def handle_no_permission(self):
-        self.raise_exception = self.request.user.is_authenticated
-        return super().handle_no_permission()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

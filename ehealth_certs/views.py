@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
-from practitioners.views import PractitionerAccessMixin
+from practitioners.access import PractitionerAccessMixin
 
 from . import access, selectors, services
 from .forms import KeystoreUploadForm

@@ -4,7 +4,6 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -15,40 +14,12 @@ from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
 from . import registry_csv, roles
+from .access import AdministratorRequiredMixin, PractitionerAccessMixin, RegistryManagerRequiredMixin
 from .filters import PractitionerFilter
 from .forms import ContactForm, InamiPeriodFormSet, PractitionerForm
 from .history import record_history
 from .models import Practitioner
 from .selectors import practitioners_with_current_inami
-
-
-class RegistryManagerRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
-    """Front desk and administrators; anybody else logged in gets 403."""
-
-    raise_exception = False
-
-    def test_func(self) -> bool:
-        return roles.can_manage_registry(self.request.user)
-
-    def handle_no_permission(self):
-        self.raise_exception = self.request.user.is_authenticated
-        return super().handle_no_permission()
-
-
-class PractitionerAccessMixin(LoginRequiredMixin, UserPassesTestMixin):
-    """Front desk, administrators, and the practitioner the record belongs to."""
-
-    def get_practitioner(self) -> Practitioner:
-        if not hasattr(self, "_practitioner"):
-            self._practitioner = get_object_or_404(Practitioner, public_id=self.kwargs["public_id"])
-        return self._practitioner
-
-    def test_func(self) -> bool:
-        return roles.can_view_practitioner(self.request.user, self.get_practitioner())
-
-    def handle_no_permission(self):
-        self.raise_exception = self.request.user.is_authenticated
-        return super().handle_no_permission()
 
 
 class PractitionerListView(RegistryManagerRequiredMixin, FilterView):
@@ -149,17 +120,6 @@ class ContactEditView(PractitionerAccessMixin, TemplateView):
 
 
 # --- CSV import and export (administrators) ---------------------------------------------------
-
-
-class AdministratorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
-    """Administrators only; anybody else logged in gets 403, anonymous users go to the login page."""
-
-    def test_func(self) -> bool:
-        return roles.is_administrator(self.request.user)
-
-    def handle_no_permission(self):
-        self.raise_exception = self.request.user.is_authenticated
-        return super().handle_no_permission()
 
 
 class CsvImportForm(forms.Form):

@@ -11,9 +11,7 @@ reason its own message), the NISS differs, or the record cannot be created; 2 us
 """
 from __future__ import annotations
 
-import getpass
 import json
-import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -21,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from ehealth_certs import eid, eid_services
 from ehealth_certs.management.commands.keystore import clean_niss
+from ehealth_certs.management.secret_input import read_secret_lines
 
 OK, FAILED, USAGE_ERROR = 0, 1, 2
 
@@ -35,13 +34,8 @@ def holder_json(holder: eid.EidHolder) -> dict[str, str]:
 
 
 def read_pin(options: dict) -> str:
-    stdin = options.get("stdin") or sys.stdin
-    if stdin.isatty():
-        return getpass.getpass(_("eID PIN: "), stream=sys.stderr)
-    line = stdin.readline()
-    if not line:
-        raise CommandError(_("No PIN on standard input."), returncode=USAGE_ERROR)
-    return line.removesuffix("\n").removesuffix("\r")
+    [pin] = read_secret_lines(options, [_("eID PIN: ")], _("No PIN on standard input."))
+    return pin
 
 
 class Command(BaseCommand):

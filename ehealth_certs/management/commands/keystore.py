@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ehealth_certs import password_change, services
+from ehealth_certs.management.secret_input import read_secret_lines
 from ehealth_certs.models import UploadChannel
 from practitioners.identifiers import validate_niss
 from practitioners.models import Practitioner
@@ -46,13 +47,8 @@ def require_password_stdin(options: dict) -> None:
 
 
 def read_password(options: dict) -> str:
-    stdin = options.get("stdin") or sys.stdin
-    if stdin.isatty():
-        return getpass.getpass(_("Keystore password: "), stream=sys.stderr)
-    line = stdin.readline()
-    if not line:
-        raise CommandError(_("No password on standard input."), returncode=USAGE_ERROR)
-    return line.removesuffix("\n").removesuffix("\r")
+    [password] = read_secret_lines(options, [_("Keystore password: ")], _("No password on standard input."))
+    return password
 
 
 def read_keystore_file(path: str) -> bytes:
@@ -211,18 +207,13 @@ def run_change_password(command: BaseCommand, options: dict) -> None:
 
 def read_password_change(options: dict) -> tuple[str, str, str]:
     """Current and new password: prompted (new one twice) on a terminal, else the first two lines of stdin."""
+    missing = _("Give the current password and the new password on the first two lines of standard input.")
     stdin = options.get("stdin") or sys.stdin
     if stdin.isatty():
-        current = getpass.getpass(_("Current keystore password: "), stream=sys.stderr)
-        new = getpass.getpass(_("New keystore password: "), stream=sys.stderr)
-        return current, new, getpass.getpass(_("New keystore password again: "), stream=sys.stderr)
-    lines = [stdin.readline() for _line in range(2)]
-    if not lines[1]:
-        raise CommandError(
-            _("Give the current password and the new password on the first two lines of standard input."),
-            returncode=USAGE_ERROR,
-        )
-    current, new = (line.removesuffix("\n").removesuffix("\r") for line in lines)
+        prompts = [_("Current keystore password: "), _("New keystore password: "), _("New keystore password again: ")]
+        current, new, confirmation = read_secret_lines(options, prompts, missing)
+        return current, new, confirmation
+    current, new = read_secret_lines(options, ["", ""], missing)
     return current, new, new
 
 
