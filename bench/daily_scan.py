@@ -25,9 +25,9 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import subprocess
-import sys
 import time
 
 import _common
@@ -110,20 +110,25 @@ def child(size: int, kind: str) -> dict:
 
 
 def environment() -> dict:
-    import os
-
     return {**os.environ, "DATABASE_URL": _common.database_url(DATABASE), "LOG_LEVEL": "WARNING"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # in a child process: one measurement
+    parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)  # in a child process: seeding
+    parser.add_argument("--all-due", action="store_true", help=argparse.SUPPRESS)  # in a child process
     options = parser.parse_args()
 
-    if options.measure:
+    if options.measure or options.seed or options.all_due:
         _common.setup_django(DATABASE_URL=_common.database_url(DATABASE), LOG_LEVEL="WARNING")
-        print(json.dumps(measure(options.measure)))
+        if options.measure:
+            print(json.dumps(measure(options.measure)))
+        elif options.seed:
+            seed(options.seed)
+        else:
+            make_all_due()
         return
 
     _common.header("Daily expiry scan (benchmark 3)")
@@ -131,10 +136,10 @@ def main() -> None:
     for size in options.sizes:
         print(f"{size} active certificates:", flush=True)
         _common.recreate_database(DATABASE)
-        seed_in_child(size)
+        run_in_child("--seed", str(size))
         rows.append(child(size, "scan"))
         rows.append(child(size, "scan again"))
-        run_in_child("all-due")
+        run_in_child("--all-due")
         rows.append(child(size, "all due"))
 
     print(f"\n{'certificates':>12} {'run':11} {'due':>7} {'created':>8} {'wall s':>8} {'baseline s':>10} {'ratio':>7}"
@@ -148,20 +153,9 @@ def main() -> None:
     print("\ntarget: under 10 s at 100,000 certificates; statements the same at every size")
 
 
-def seed_in_child(size: int) -> None:
-    run_in_child("seed", str(size))
-
-
 def run_in_child(*arguments: str) -> None:
-    subprocess.run([_common.PYTHON, __file__, "--task", *arguments], check=True, env=environment())
+    subprocess.run([_common.PYTHON, __file__, *arguments], check=True, env=environment())
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "--task":
-        _common.setup_django(DATABASE_URL=_common.database_url(DATABASE), LOG_LEVEL="WARNING")
-        if sys.argv[2] == "seed":
-            seed(int(sys.argv[3]))
-        else:
-            make_all_due()
-    else:
-        main()
+    main()
