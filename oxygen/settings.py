@@ -141,6 +141,9 @@ STORAGES = {
         )
     },
 }
+# A file missing from the manifest (collectstatic run with other settings) is served by its plain
+# name instead of turning every page, error pages included, into a 500.
+WHITENOISE_MANIFEST_STRICT = False
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
