@@ -6,14 +6,9 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oxygen.settings")
-    import django
-    from django.core.management import execute_from_command_line
+    from oxygen.cli import LocalizedManagementUtility
 
-    django.setup()
-    from oxygen.cli import activate_environment_language
-
-    activate_environment_language()
-    execute_from_command_line(sys.argv)
+    LocalizedManagementUtility(sys.argv).execute()
 
 
 if __name__ == "__main__":

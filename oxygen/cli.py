@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 
 from django.conf import settings
+from django.core.management import ManagementUtility
 from django.utils import translation
 
 LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
@@ -28,3 +29,12 @@ def activate_environment_language() -> None:
     language = environment_language()
     if language:
         translation.activate(language)
+
+
+class LocalizedManagementUtility(ManagementUtility):
+    """`manage.py`: Django's own utility (so --settings and --pythonpath still apply), with the
+    shell's language activated once the settings are loaded, before the command runs."""
+
+    def fetch_command(self, subcommand):
+        activate_environment_language()
+        return super().fetch_command(subcommand)

@@ -39,3 +39,13 @@ def test_a_command_answers_in_the_shell_language(tmp_path):
         outputs[lang] = done.stderr
     assert "niet geïnstalleerd" in outputs["nl_BE.UTF-8"]
     assert "n'est pas installé" in outputs["C.UTF-8"]
+
+
+def test_manage_py_still_honours_settings_and_pythonpath(tmp_path):
+    (tmp_path / "alternative_settings.py").write_text('from oxygen.settings import *  # noqa: F403\nTIME_ZONE = "UTC"\n')
+    done = subprocess.run(
+        [sys.executable, "manage.py", "diffsettings", "--settings=alternative_settings", f"--pythonpath={tmp_path}"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "TIME_ZONE = 'UTC'" in done.stdout
