@@ -10,7 +10,7 @@ import sys
 
 
 def main() -> int:
-    path = os.environ.get("HEALTHCHECK_PATH", "/accounts/login/")
+    path = os.environ.get("HEALTHCHECK_PATH", "/healthz")
     port = int(os.environ.get("HEALTHCHECK_PORT", "8000"))
     host = os.environ.get("ALLOWED_HOSTS", "localhost").split(",")[0].strip().lstrip(".") or "localhost"
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
