@@ -11,6 +11,8 @@ AuthenticatedSafe itself with ``asn1crypto``:
   ``cryptography`` only offers 128-bit RC2 keys, not the RC2-40 legacy Java files use);
 * key and certificate bags are paired into :class:`KeystoreEntry` objects by localKeyId.
 
+The PKCS#12 KDF runs in C through libcrypto when it can (:mod:`ehealth_certs.pkcs12_kdf`).
+
 Passwords follow Java: BMPString with a trailing NUL for the PKCS#12 KDF, UTF-8 for PBKDF2.
 Every failure, whatever the input bytes, is a :class:`Pkcs12Error`.
 """
@@ -33,6 +35,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from ehealth_certs import pkcs12_kdf
 
 MAX_ITERATIONS = 10_000_000
 """Larger iteration counts are refused: a hostile file must not burn CPU for minutes."""
@@ -466,32 +470,11 @@ def _tripledes_cbc_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
 def _pkcs12_kdf(
     hash_name: str, secret: bytes, salt: bytes, purpose: int, iterations: int, length: int, budget: _Budget
 ) -> bytes:
-    """RFC 7292 appendix B.2 key derivation."""
+    """RFC 7292 appendix B.2 key derivation, its work checked against the budget first."""
     if not isinstance(salt, bytes) or not isinstance(iterations, int):
         raise NotPkcs12Error("malformed key-derivation parameters")
-    new_hash = getattr(hashlib, hash_name)
-    u, v = new_hash().digest_size, new_hash().block_size
-    block_count = -(-length // u)
-    budget.spend(iterations, block_count)
-
-    def stretch(data: bytes) -> bytes:  # copies of data filling a multiple of v bytes
-        target = v * -(-len(data) // v)
-        return (data * (target // len(data) + 1))[:target] if data else b""
-
-    i_bytes = bytearray(stretch(salt) + stretch(secret))
-    diversifier = bytes([purpose]) * v
-    output = b""
-    for block in range(block_count):
-        a = new_hash(diversifier + i_bytes).digest()
-        for _ in range(iterations - 1):
-            a = new_hash(a).digest()
-        output += a
-        if block + 1 < block_count:
-            b = int.from_bytes((a * (-(-v // u)))[:v], "big")
-            for start in range(0, len(i_bytes), v):
-                chunk = (int.from_bytes(i_bytes[start : start + v], "big") + b + 1) % (1 << (8 * v))
-                i_bytes[start : start + v] = chunk.to_bytes(v, "big")
-    return output[:length]
+    budget.spend(iterations, -(-length // hashlib.new(hash_name).digest_size))
+    return pkcs12_kdf.derive(hash_name, secret, salt, purpose, iterations, length)
 
 
 # RC2 (RFC 2268), decryption only: legacy Java encrypts certificates with PBE-SHA1-RC2-40.
