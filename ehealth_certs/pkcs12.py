@@ -9,7 +9,10 @@ AuthenticatedSafe itself with ``asn1crypto``:
 * encrypted SafeContents and pkcs8ShroudedKeyBags are decrypted with PBES2 (PBKDF2 + AES/3DES)
   or the PKCS#12 PBE schemes (SHA-1 + 3DES or RC2; RC2 is implemented here because
   ``cryptography`` only offers 128-bit RC2 keys, not the RC2-40 legacy Java files use);
-* key and certificate bags are paired into :class:`KeystoreEntry` objects by localKeyId.
+* key and certificate bags are paired into :class:`KeystoreEntry` objects by localKeyId;
+* a caller that needs only some private keys (validation needs the authentication key) can leave
+  the others encrypted, choosing by each key bag's plaintext friendlyName: every derivation of
+  the legacy layout costs 50,000 to 100,000 hash iterations.
 
 The PKCS#12 KDF runs in C through libcrypto when it can (:mod:`ehealth_certs.pkcs12_kdf`).
 
@@ -80,19 +83,25 @@ class KeystoreEntry:
     certificate: x509.Certificate | None
     private_key: PrivateKeyTypes | None = None
     trusted: bool = False
+    key_left_encrypted: bool = False
+    """A key entry whose private key was not decrypted (``read_keystore``'s ``decrypt_key`` declined it)."""
 
     @property
     def has_private_key(self) -> bool:
-        return self.private_key is not None
+        return self.private_key is not None or self.key_left_encrypted
 
 
 @dataclass(frozen=True)
 class _Bag:
-    """A decrypted key or certificate SafeBag; ``der`` is the exact plaintext (PKCS#8 or X.509)."""
+    """A key or certificate SafeBag; ``der`` is the exact plaintext (PKCS#8 or X.509).
+
+    A pkcs8ShroudedKeyBag not decrypted yet has ``shrouded`` set, and no ``der`` nor ``value``.
+    """
 
     der: bytes
-    value: PrivateKeyTypes | x509.Certificate
+    value: PrivateKeyTypes | x509.Certificate | None
     attributes: asn1_pkcs12.Attributes | None
+    shrouded: keys.EncryptedPrivateKeyInfo | None = None
 
     @property
     def is_key(self) -> bool:
@@ -123,6 +132,7 @@ class _Bag:
 class _Contents:
     bags: list[_Bag] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
+    certificates: dict[bytes, x509.Certificate] = field(default_factory=dict)  # by DER: Java repeats chains
 
 
 @dataclass
@@ -142,9 +152,17 @@ class _Budget:
 # --------------------------------------------------------------------------- public API
 
 
-def read_keystore(data: bytes, password: str) -> list[KeystoreEntry]:
-    """Every entry of the keystore, in file order (order of each entry's first bag)."""
-    return _pair_entries(_read_contents(data, password).bags)
+def read_keystore(
+    data: bytes, password: str, *, decrypt_key: Callable[[str], bool] | None = None
+) -> list[KeystoreEntry]:
+    """Every entry of the keystore, in file order (order of each entry's first bag).
+
+    The MAC is always verified. With ``decrypt_key``, a pkcs8ShroudedKeyBag is decrypted only
+    when ``decrypt_key(its friendlyName)`` is true; the others give entries with
+    ``key_left_encrypted`` (and their certificate). A key bag without a friendlyName, or whose
+    localKeyId no certificate bag shares, is always decrypted: pairing it may need its public key.
+    """
+    return _pair_entries(_read_contents(data, password, decrypt_key).bags)
 
 
 def change_password(data: bytes, old_password: str, new_password: str) -> bytes:
@@ -184,16 +202,16 @@ def build_keystore(entries: Iterable[KeystoreEntry], password: str) -> bytes:
 # --------------------------------------------------------------------------- reading
 
 
-def _read_contents(data: bytes, password: str) -> _Contents:
+def _read_contents(data: bytes, password: str, decrypt_key: Callable[[str], bool] | None = None) -> _Contents:
     try:
-        return _decode(data, password)
+        return _decode(data, password, decrypt_key)
     except Pkcs12Error:
         raise
     except Exception as exc:  # asn1crypto/cryptography raise many types on hostile input
         raise NotPkcs12Error("malformed PKCS#12 keystore") from exc
 
 
-def _decode(data: bytes, password: str) -> _Contents:
+def _decode(data: bytes, password: str, decrypt_key: Callable[[str], bool] | None) -> _Contents:
     pfx = asn1_pkcs12.Pfx.load(bytes(data), strict=True)
     if pfx["version"].native != "v3":
         raise NotPkcs12Error("not a PKCS#12 v3 keystore")
@@ -208,7 +226,8 @@ def _decode(data: bytes, password: str) -> _Contents:
     contents = _Contents()
     for content_info in asn1_pkcs12.AuthenticatedSafe.load(safe_der, strict=True):
         safe_contents_der = _open_content_info(content_info, password, budget)
-        _decode_safe_contents(safe_contents_der, password, budget, contents)
+        _decode_safe_contents(safe_contents_der, contents)
+    _decrypt_keys(contents, password, budget, decrypt_key)
     return contents
 
 
@@ -262,24 +281,39 @@ def _open_content_info(content_info: cms.ContentInfo, password: str, budget: _Bu
     raise NotPkcs12Error(f"unsupported SafeContents wrapper: {content_type}")
 
 
-def _decode_safe_contents(der: bytes, password: str, budget: _Budget, contents: _Contents) -> None:
+def _decode_safe_contents(der: bytes, contents: _Contents) -> None:
     for bag in asn1_pkcs12.SafeContents.load(der, strict=True):
         if len(contents.bags) + len(contents.unsupported) >= MAX_BAGS:
             raise NotPkcs12Error(f"more than {MAX_BAGS} SafeBags")
         bag_id = bag["bag_id"].native
         attributes = bag["bag_attributes"] if bag["bag_attributes"].native is not None else None
         if bag_id == "pkcs8_shrouded_key_bag":
-            info = bag["bag_value"]
-            pkcs8 = _decrypt(info["encryption_algorithm"], info["encrypted_data"].native, password, budget)
-            contents.bags.append(_Bag(pkcs8, _load_private_key(pkcs8), attributes))
+            contents.bags.append(_Bag(b"", None, attributes, shrouded=bag["bag_value"]))
         elif bag_id == "key_bag":
             pkcs8 = bag["bag_value"].dump()
             contents.bags.append(_Bag(pkcs8, _load_private_key(pkcs8), attributes))
         elif bag_id == "cert_bag" and bag["bag_value"]["cert_id"].native == "x509":
             cert_der = bag["bag_value"]["cert_value"].parsed.dump()
-            contents.bags.append(_Bag(cert_der, _load_certificate(cert_der), attributes))
+            if cert_der not in contents.certificates:
+                contents.certificates[cert_der] = _load_certificate(cert_der)
+            contents.bags.append(_Bag(cert_der, contents.certificates[cert_der], attributes))
         else:
             contents.unsupported.append(str(bag_id))
+
+
+def _decrypt_keys(
+    contents: _Contents, password: str, budget: _Budget, decrypt_key: Callable[[str], bool] | None
+) -> None:
+    """Decrypt the shrouded key bags, or those ``decrypt_key`` asks for (see :func:`read_keystore`)."""
+    certificate_ids = {bag.local_key_id for bag in contents.bags if not bag.is_key} - {None}
+    for index, bag in enumerate(contents.bags):
+        if bag.shrouded is None:
+            continue
+        name = bag.friendly_name
+        if decrypt_key is None or name is None or bag.local_key_id not in certificate_ids or decrypt_key(name):
+            info = bag.shrouded
+            pkcs8 = _decrypt(info["encryption_algorithm"], info["encrypted_data"].native, password, budget)
+            contents.bags[index] = _Bag(pkcs8, _load_private_key(pkcs8), bag.attributes)
 
 
 def _load_certificate(der: bytes) -> x509.Certificate:
@@ -356,7 +390,8 @@ def _matching_certificate(key_bag: _Bag, bags: Sequence[_Bag], candidates: list[
         matchers.append(lambda cert: cert.local_key_id == key_bag.local_key_id)
     if key_bag.friendly_name is not None:
         matchers.append(lambda cert: cert.friendly_name == key_bag.friendly_name)
-    matchers.append(lambda cert: _same_public_key(key_bag.value, cert.value))
+    if key_bag.value is not None:  # a key left encrypted is paired by its attributes only
+        matchers.append(lambda cert: _same_public_key(key_bag.value, cert.value))
     for matches in matchers:
         for index in candidates:
             if matches(bags[index]):
@@ -386,6 +421,7 @@ def _entry(key_bag: _Bag | None, cert_bag: _Bag | None) -> KeystoreEntry:
         certificate=cert_bag.value if cert_bag is not None else None,  # type: ignore[arg-type]
         private_key=key_bag.value if key_bag is not None else None,  # type: ignore[arg-type]
         trusted=key_bag is None and cert_bag is not None and cert_bag.trusted,
+        key_left_encrypted=key_bag is not None and key_bag.value is None,
     )
 
 

@@ -267,8 +267,10 @@ def _run_checks(
 
 
 def _read(data: bytes, password: str) -> list[KeystoreEntry]:
+    """Every entry; only the authentication key is decrypted (the others are described by their
+    certificate): each key costs a key derivation, 150,000 SHA-1 iterations in the legacy layout."""
     try:
-        return read_keystore(data, password)
+        return read_keystore(data, password, decrypt_key=_is_authentication_alias)
     except WrongPasswordError as exc:
         raise _Failure(ErrorCode.WRONG_PASSWORD) from exc
     except Pkcs12Error as exc:  # NotPkcs12Error, or anything else unreadable
@@ -283,7 +285,11 @@ def _authentication_entry(entries: Sequence[KeystoreEntry]) -> tuple[KeystoreEnt
 
 
 def _is_authentication(entry: KeystoreEntry) -> bool:
-    return entry.has_private_key and (entry.alias or "").casefold() == AUTHENTICATION_ALIAS
+    return entry.has_private_key and _is_authentication_alias(entry.alias or "")
+
+
+def _is_authentication_alias(alias: str) -> bool:
+    return alias.casefold() == AUTHENTICATION_ALIAS
 
 
 def _check_key_pair(entry: KeystoreEntry) -> None:
@@ -461,6 +467,7 @@ def _entry_info(entry: KeystoreEntry) -> EntryInfo:
 
 
 def _key_description(entry: KeystoreEntry) -> tuple[str | None, int | None]:
+    """The private key's type and size, or the certificate's (entries whose key validation left encrypted)."""
     try:
         key = entry.private_key or (entry.certificate.public_key() if entry.certificate else None)
     except Exception:  # unsupported public key algorithm

@@ -248,3 +248,105 @@ def test_inconsistent_rsa_key_is_refused(auth: pki.Issued, field: str) -> None:
 
     with pytest.raises(NotPkcs12Error):
         read_keystore(data, pki.PASSWORD)
+
+
+# --------------------------------------------------------------------------- keys left encrypted
+
+
+def only_authentication(alias: str) -> bool:
+    return alias == "authentication"
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[object]:
+    calls: list[object] = []
+    original = getattr(module, name)
+
+    def counted(*arguments: object) -> object:
+        calls.append(arguments)
+        return original(*arguments)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("name", ["modern", "legacy", "legacy-encryption-first"])
+def test_keys_left_encrypted_keep_their_entry(name: str, java_keystores: dict[str, bytes]) -> None:
+    full = read_keystore(java_keystores[name], pki.PASSWORD)
+
+    lazy = read_keystore(java_keystores[name], pki.PASSWORD, decrypt_key=only_authentication)
+
+    assert [(e.alias, e.local_key_id, e.certificate, e.trusted, e.has_private_key) for e in lazy] == [
+        (e.alias, e.local_key_id, e.certificate, e.trusted, e.has_private_key) for e in full
+    ]
+    decrypted = {e.alias: e.private_key is not None for e in lazy if e.has_private_key}
+    assert decrypted == {alias: alias == "authentication" for alias in decrypted} and len(decrypted) == 3
+    assert all(e.key_left_encrypted == (e.has_private_key and e.alias != "authentication") for e in lazy)
+    [auth_entry] = [e for e in lazy if e.alias == "authentication"]
+    assert public_key_der(auth_entry.private_key.public_key()) == public_key_der(auth_entry.certificate.public_key())
+
+
+def test_keys_left_encrypted_cost_no_key_derivation(
+    java_keystores: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    derivations = count_calls(monkeypatch, pkcs12.pkcs12_kdf, "derive")
+
+    read_keystore(java_keystores["legacy"], pki.PASSWORD)
+    assert len(derivations) == 1 + 2 + 3 * 2  # MAC, certificates (key, IV), 3 keys (key, IV)
+    derivations.clear()
+    read_keystore(java_keystores["legacy"], pki.PASSWORD, decrypt_key=only_authentication)
+    assert len(derivations) == 1 + 2 + 2
+
+
+@pytest.mark.parametrize("name", ["modern", "legacy"])
+def test_keys_left_encrypted_still_need_the_password(name: str, java_keystores: dict[str, bytes]) -> None:
+    with pytest.raises(WrongPasswordError):  # the MAC is checked whatever is decrypted
+        read_keystore(java_keystores[name], "not-the-password", decrypt_key=lambda alias: False)
+
+
+def test_key_bags_that_pairing_needs_are_decrypted_anyway(auth: pki.Issued, encryption: list[pki.Issued]) -> None:
+    """A key bag without friendlyName, or whose localKeyId no certificate has, pairs by public key."""
+    data = build_keystore(
+        [
+            KeystoreEntry(None, None, None, auth.key),  # no attributes at all
+            KeystoreEntry("orphan-id", b"no-such-certificate", None, encryption[0].key),
+            KeystoreEntry(None, None, auth.cert),
+            KeystoreEntry(None, None, encryption[0].cert),
+        ],
+        pki.PASSWORD,
+    )
+
+    entries = read_keystore(data, pki.PASSWORD, decrypt_key=lambda alias: False)
+
+    assert [(e.alias, e.private_key is not None, e.certificate) for e in entries] == [
+        (None, True, auth.cert),
+        ("orphan-id", True, encryption[0].cert),
+    ]
+    assert not any(e.key_left_encrypted for e in entries)
+
+
+def test_a_declined_key_bag_is_paired_by_its_attributes(auth: pki.Issued, encryption: list[pki.Issued]) -> None:
+    data = build_keystore(
+        [
+            KeystoreEntry("authentication", b"auth-id", auth.cert, auth.key),
+            KeystoreEntry("enc", b"enc-id", encryption[0].cert, encryption[0].key),
+        ],
+        pki.PASSWORD,
+    )
+
+    entries = read_keystore(data, pki.PASSWORD, decrypt_key=only_authentication)
+
+    assert [(e.alias, e.local_key_id, e.certificate, e.key_left_encrypted) for e in entries] == [
+        ("authentication", b"auth-id", auth.cert, False),
+        ("enc", b"enc-id", encryption[0].cert, True),
+    ]
+
+
+def test_java_chain_certificates_are_parsed_once(
+    java_keystores: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = count_calls(monkeypatch, pkcs12, "_load_certificate")
+
+    entries = read_keystore(java_keystores["modern"], pki.PASSWORD)
+
+    distinct = {e.certificate for e in entries}
+    assert len(parsed) == len(distinct) < len([e for e in entries if e.certificate is not None])

@@ -9,6 +9,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from ehealth_certs import pkcs12
 from ehealth_certs.trust import TrustSettings, load_ca_bundle
 from ehealth_certs.validation import (
     ErrorCode,
@@ -67,6 +68,23 @@ def test_java_keystores_are_valid(
     [authentication] = [entry for entry in result.entries if entry.kind == "authentication"]
     assert (authentication.key_type, authentication.key_size, authentication.has_private_key) == ("RSA", 2048, True)
     assert authentication.local_key_id and all(c in "0123456789abcdef" for c in authentication.local_key_id)
+
+
+@pytest.mark.parametrize("name", ["modern", "legacy"])
+def test_only_the_authentication_key_is_decrypted(
+    name: str, java_keystores: dict[str, bytes], trust: TrustSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each key costs a key derivation: the encryption keys are described from their certificates."""
+    loaded = []
+    load = pkcs12._load_private_key
+    monkeypatch.setattr(pkcs12, "_load_private_key", lambda der: loaded.append(der) or load(der))
+
+    result = validate(java_keystores[name], trust)
+
+    assert result.valid and len(loaded) == 1
+    keys = [(entry.kind, entry.has_private_key, entry.key_type, entry.key_size) for entry in result.entries]
+    assert keys[:3] == [("authentication", True, "RSA", 2048)] + [("encryption", True, "RSA", 2048)] * 2
+    assert all(kind == "ca" and not has_key for kind, has_key, _, _ in keys[3:])
 
 
 def test_authentication_alias_is_case_insensitive(production: pki.Pki, auth: pki.Issued, trust: TrustSettings) -> None:
