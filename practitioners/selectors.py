@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -25,9 +26,36 @@ def practitioners_with_current_inami(day: datetime.date | None = None) -> QueryS
     day = day or timezone.localdate()
     current = current_periods(day).filter(practitioner=OuterRef("pk"))
     return Practitioner.objects.annotate(
-        current_inami=Subquery(current.values("inami_number")[:1]),
+        current_inami=current_inami_expression(day),
         current_profession=Subquery(current.values("profession")[:1]),
-        conventioned_today=Coalesce(
-            Exists(current.filter(conventioned=True)), Value(False), output_field=BooleanField()
-        ),
+        conventioned_today=Coalesce(conventioned_today_condition(day), Value(False), output_field=BooleanField()),
     )
+
+
+def current_inami_expression(day: datetime.date) -> Subquery:
+    """Today's INAMI number of the outer query's practitioner (for sorting the registry by it)."""
+    current = current_periods(day).filter(practitioner=OuterRef("pk"))
+    return Subquery(current.values("inami_number")[:1])
+
+
+def conventioned_today_condition(day: datetime.date) -> Exists:
+    """True when one of the outer query's practitioner's periods running on `day` is conventioned."""
+    return Exists(current_periods(day).filter(practitioner=OuterRef("pk"), conventioned=True))
+
+
+def attach_current_inami(practitioners: Iterable[Practitioner], day: datetime.date | None = None) -> None:
+    """Set ``current_inami``, ``current_profession`` and ``conventioned_today`` on each loaded record.
+
+    The same values as ``practitioners_with_current_inami``'s annotations, for a page of records
+    already loaded: one query for the whole page, whatever its size.
+    """
+    records = list(practitioners)
+    day = day or timezone.localdate()
+    running: dict[int, list[tuple[str, str, bool]]] = {}
+    rows = current_periods(day).filter(practitioner_id__in=[record.pk for record in records])
+    for practitioner_id, *period in rows.values_list("practitioner_id", "inami_number", "profession", "conventioned"):
+        running.setdefault(practitioner_id, []).append(period)
+    for record in records:
+        periods = running.get(record.pk, [])  # the most recently started first
+        record.current_inami, record.current_profession = periods[0][:2] if periods else (None, None)
+        record.conventioned_today = any(conventioned for _number, _profession, conventioned in periods)

@@ -1,0 +1,92 @@
+"""The registry list: what the page's rows carry, its default filter, its sorting and its form."""
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from practitioners.filters import PractitionerFilter, StaticChoicesSelect
+from practitioners.models import Practitioner, Profession
+from practitioners.selectors import attach_current_inami, practitioners_with_current_inami
+from tests.conftest import add_period, make_practitioner
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.date(2024, 6, 1)
+
+
+def test_page_rows_get_the_same_current_period_as_the_annotations():
+    ended = make_practitioner(niss="", last_name="Ended")
+    add_period(ended, start_date=datetime.date(2010, 1, 1), end_date=datetime.date(2020, 1, 1))
+    future = make_practitioner(niss="", last_name="Future")
+    add_period(future, start_date=datetime.date(2030, 1, 1))
+    two = make_practitioner(niss="", last_name="Two")  # the newer period gives the number, the older one the convention
+    add_period(two, profession=Profession.PHYSIOTHERAPIST, start_date=datetime.date(2015, 1, 1), inami_number="53886171521")
+    add_period(two, profession=Profession.PODIATRIST, start_date=datetime.date(2022, 1, 1), inami_number="12345678901",
+               conventioned=False)  # fmt: skip
+    unconventioned = make_practitioner(niss="", last_name="Unconventioned")
+    add_period(unconventioned, conventioned=False, end_date=DAY)
+    make_practitioner(niss="", last_name="Without")
+
+    rows = list(Practitioner.objects.order_by("pk"))
+    attach_current_inami(rows, DAY)
+
+    fields = ("current_inami", "current_profession", "conventioned_today")
+    annotated = practitioners_with_current_inami(DAY).order_by("pk")
+    assert [[getattr(row, name) for name in fields] for row in rows] == [list(values) for values in annotated.values_list(*fields)]
+    assert [row.current_inami for row in rows] == [None, None, "12345678901", "53886171521", None]
+    assert [row.conventioned_today for row in rows] == [False, False, True, False, False]
+
+
+def test_the_bare_list_shows_active_records_as_its_status_field_says(client, front_desk):
+    active = make_practitioner(niss="", last_name="Active")
+    make_practitioner(niss="", last_name="Inactive", is_active=False)
+    client.force_login(front_desk)
+
+    response = client.get(reverse("practitioners:list"))
+
+    assert [p.pk for p in response.context["practitioners"]] == [active.pk]
+    assert '<option value="active" selected>' in response.content.decode()
+    everyone = client.get(reverse("practitioners:list"), {"status": "all"}).context["practitioners"]
+    assert [p.last_name for p in everyone] == ["Active", "Inactive"]
+
+
+def test_sorting_by_inami_number_and_filtering_the_unconventioned(client, front_desk):
+    first, second, none = (make_practitioner(niss="", last_name=name) for name in ("A", "B", "C"))
+    add_period(first, inami_number="53886171521", conventioned=False)
+    add_period(second, inami_number="12345678901")
+    client.force_login(front_desk)
+    list_url = reverse("practitioners:list")
+
+    def numbered(ordering):  # where a record without a number goes depends on the database
+        return [p.pk for p in client.get(list_url, {"ordering": ordering}).context["practitioners"] if p.current_inami]
+
+    assert numbered("inami") == [second.pk, first.pk]
+    assert numbered("-inami") == [first.pk, second.pk]
+    unconventioned = client.get(list_url, {"conventioned": "no"}).context["practitioners"]
+    assert [p.pk for p in unconventioned] == [first.pk, none.pk]
+    page = client.get(list_url, {"conventioned": "no"}).content.decode()
+    assert "5/38861/71/521" in page and "1/23456/78/901" not in page
+
+
+def test_filter_selects_show_the_selected_value_in_the_current_language():
+    def profession_select(value, language):
+        with translation.override(language):
+            return str(PractitionerFilter({"profession": value}).form["profession"])
+
+    english = profession_select("podiatrist", "en")
+    assert '<option value="podiatrist" selected>' in english and '<option value="physiotherapist">' in english
+    assert profession_select("podiatrist", "en") == english
+    french = profession_select("physiotherapist", "fr")
+    assert '<option value="physiotherapist" selected>' in french and french != english
+    with translation.override("fr"):
+        assert str(Profession.PODIATRIST.label) in french
+
+
+def test_a_value_outside_the_choices_is_shown_but_not_kept():
+    StaticChoicesSelect._rendered.clear()
+    select = StaticChoicesSelect(choices=[("yes", "Yes"), ("no", "No")])
+
+    assert 'value="yes" selected' in select.render("conventioned", "yes")
+    assert "selected" not in select.render("conventioned", "<script>")
+    assert [key[2] for key in StaticChoicesSelect._rendered] == ["yes"]
