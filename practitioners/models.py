@@ -159,7 +159,11 @@ class Practitioner(models.Model):
                 name="practitioner_kbo_ten_digits",
             ),
         ]
-        indexes = [models.Index(fields=["last_name", "first_names"], name="practitioner_name_idx")]
+        indexes = [
+            models.Index(fields=["last_name", "first_names"], name="practitioner_name_idx"),
+            # The registry counts the active records on every page: an index-only scan, not the table.
+            models.Index(fields=["is_active"], name="practitioner_active_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.last_name.upper()} {self.first_names}".strip()
