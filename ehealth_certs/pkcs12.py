@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import math
 import os
+import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -293,7 +294,7 @@ def _decode_safe_contents(der: bytes, contents: _Contents) -> None:
             pkcs8 = bag["bag_value"].dump()
             contents.bags.append(_Bag(pkcs8, _load_private_key(pkcs8), attributes))
         elif bag_id == "cert_bag" and bag["bag_value"]["cert_id"].native == "x509":
-            cert_der = bag["bag_value"]["cert_value"].parsed.dump()
+            cert_der = bytes(bag["bag_value"]["cert_value"])  # as stored: re-encoding it costs up to 5 ms
             if cert_der not in contents.certificates:
                 contents.certificates[cert_der] = _load_certificate(cert_der)
             contents.bags.append(_Bag(cert_der, contents.certificates[cert_der], attributes))
@@ -537,29 +538,40 @@ def _rc2_expand_key(key: bytes, effective_bits: int) -> list[int]:
     return [expanded[2 * i] | expanded[2 * i + 1] << 8 for i in range(64)]
 
 
-def _rc2_decrypt_block(k: list[int], block: bytes) -> bytes:
-    r = [block[2 * i] | block[2 * i + 1] << 8 for i in range(4)]
+def _rc2_decrypt_words(k: list[int], r0: int, r1: int, r2: int, r3: int) -> tuple[int, int, int, int]:
+    """One block as four 16-bit words, unrolled (16 mixing rounds and 2 mashings, in reverse)."""
     j = 63
-    for round_index in range(16):
-        for i in (3, 2, 1, 0):
-            shift = (1, 2, 3, 5)[i]
-            r[i] = ((r[i] >> shift) | (r[i] << (16 - shift))) & 0xFFFF
-            r[i] = (r[i] - k[j] - (r[i - 1] & r[i - 2]) - (~r[i - 1] & r[i - 3])) & 0xFFFF
-            j -= 1
-        if round_index in (4, 10):  # r-mashing after 5 and 11 mixing rounds
-            for i in (3, 2, 1, 0):
-                r[i] = (r[i] - k[r[i - 1] & 63]) & 0xFFFF
-    return b"".join(word.to_bytes(2, "little") for word in r)
+    for rounds in (5, 6, 5):
+        for _ in range(rounds):
+            r3 = ((r3 >> 5) | (r3 << 11)) & 0xFFFF
+            r3 = (r3 - k[j] - (r2 & r1) - (~r2 & r0)) & 0xFFFF
+            r2 = ((r2 >> 3) | (r2 << 13)) & 0xFFFF
+            r2 = (r2 - k[j - 1] - (r1 & r0) - (~r1 & r3)) & 0xFFFF
+            r1 = ((r1 >> 2) | (r1 << 14)) & 0xFFFF
+            r1 = (r1 - k[j - 2] - (r0 & r3) - (~r0 & r2)) & 0xFFFF
+            r0 = ((r0 >> 1) | (r0 << 15)) & 0xFFFF
+            r0 = (r0 - k[j - 3] - (r3 & r2) - (~r3 & r1)) & 0xFFFF
+            j -= 4
+        if j > 0:  # r-mashing after the 5th and 11th mixing rounds
+            r3 = (r3 - k[r2 & 63]) & 0xFFFF
+            r2 = (r2 - k[r1 & 63]) & 0xFFFF
+            r1 = (r1 - k[r0 & 63]) & 0xFFFF
+            r0 = (r0 - k[r3 & 63]) & 0xFFFF
+    return r0, r1, r2, r3
 
 
 def _rc2_cbc_decrypt(key: bytes, iv: bytes, data: bytes, effective_bits: int) -> bytes:
     expanded = _rc2_expand_key(key, effective_bits)
-    output, previous = bytearray(), iv
-    for start in range(0, len(data), 8):
-        block = data[start : start + 8]
-        output += bytes(x ^ y for x, y in zip(_rc2_decrypt_block(expanded, block), previous))
+    count = len(data) // 2  # RC2 works on little-endian 16-bit words
+    words = struct.unpack(f"<{count}H", data)
+    previous = struct.unpack("<4H", iv)
+    output: list[int] = []
+    for start in range(0, count, 4):
+        block = words[start : start + 4]
+        r0, r1, r2, r3 = _rc2_decrypt_words(expanded, *block)
+        output += (r0 ^ previous[0], r1 ^ previous[1], r2 ^ previous[2], r3 ^ previous[3])
         previous = block
-    return bytes(output)
+    return struct.pack(f"<{count}H", *output)
 
 
 _PKCS12_PBE: dict[str, tuple[int, Callable[[bytes, bytes, bytes], bytes]]] = {  # name -> (key length, decrypt)
