@@ -11,37 +11,64 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from practitioners import roles
 
 from . import conf, reminder_mail
-from .models import AdminDigest, Certificate, CertificateState, Delivery, DeliveryState, Reminder, ScanRun
-from .reminder_thresholds import current_threshold
+from .models import (
+    AdminDigest,
+    Certificate,
+    CertificateState,
+    Delivery,
+    DeliveryState,
+    Reminder,
+    ScanRun,
+    new_message_id,
+)
+from .reminder_thresholds import cutoffs
 from .validation import add_months
 
 logger = logging.getLogger(__name__)
 
 ERROR_MAX_LENGTH = 1000
+# Reminders read, inserted and cancelled per statement by the scan.
+CHUNK = 5000
+UNSENT = [DeliveryState.PENDING, DeliveryState.FAILED]
+
+
+@dataclass
+class ScanPlan:
+    """What a scan would record at a moment (``--dry-run``): unsaved rows."""
+
+    day: date
+    reminders: list[Reminder]
+    digests: list[AdminDigest]
 
 
 @dataclass
 class ScanResult:
-    """What one scan found and recorded (``reminders``/``digests``: the rows it created, or would create)."""
+    """What one scan recorded: the ids of the reminders it created, its digests, the reminders it cancelled."""
 
     day: date
-    reminders: list[Reminder] = field(default_factory=list)
+    reminder_ids: list[int] = field(default_factory=list)
     digests: list[AdminDigest] = field(default_factory=list)
     cancelled: int = 0
 
     @property
-    def reminder_ids(self) -> list[int]:
-        return [row.pk for row in self.reminders]
+    def reminders(self) -> list[Reminder]:
+        """The reminders this scan created, read from the database (by ``CHUNK`` ids at a time)."""
+        return [
+            row
+            for start in range(0, len(self.reminder_ids), CHUNK)
+            for row in Reminder.objects.filter(pk__in=self.reminder_ids[start : start + CHUNK]).order_by("pk")
+        ]
 
     @property
     def digest_ids(self) -> list[int]:
@@ -90,42 +117,45 @@ def administrators():
     return users.filter(Q(is_superuser=True) | Q(groups__name=roles.ADMINISTRATOR)).distinct().order_by("pk")
 
 
-def _planned(now: datetime) -> tuple[list[Reminder], list[AdminDigest]]:
-    """Unsaved rows for every mail due at ``now`` (existing ones included: the constraints filter them)."""
-    certificates = list(certificates_due(now))
-    reminders = []
-    for certificate in certificates:
-        threshold = current_threshold(
-            certificate.not_after, now, window_months=conf.renewal_window_months(), days_before=days_before()
-        )
-        email = certificate.practitioner.email
-        if threshold and email:
-            reminders.append(Reminder(certificate=certificate, threshold=threshold, recipient_email=email, created_at=now))
-    day = timezone.localdate(now)
-    digests = (
-        [AdminDigest(day=day, recipient=user, recipient_email=user.email, created_at=now) for user in administrators()]
-        if certificates
-        else []
+def reminders_to_record(now: datetime):
+    """Due certificates whose practitioner has an e-mail address and no reminder yet for the
+    certificate's current threshold, soonest expiry first, annotated with that threshold
+    (``due_threshold``, worked out in SQL from the same cutoffs as
+    :func:`~ehealth_certs.reminder_thresholds.current_threshold`) and with whether the certificate
+    has unsent reminders (``has_unsent``: the new one overtakes them)."""
+    moments = cutoffs(now, window_months=conf.renewal_window_months(), days_before=days_before())
+    threshold = Case(*[When(not_after__lte=moment, then=Value(code)) for moment, code in moments])
+    recorded = Reminder.objects.filter(certificate=OuterRef("pk"), threshold=OuterRef("due_threshold"))
+    unsent = Reminder.objects.filter(certificate=OuterRef("pk"), state__in=UNSENT)
+    return (
+        certificates_due(now)
+        .exclude(practitioner__email="")
+        .annotate(due_threshold=threshold, has_unsent=Exists(unsent))
+        .filter(~Exists(recorded))
     )
-    return reminders, digests
 
 
-def plan_expiring(now: datetime | None = None) -> ScanResult:
+def _digests_to_record(now: datetime) -> list[AdminDigest]:
+    """Unsaved digests for the administrators without one today, if any certificate is due."""
+    if not certificates_due(now).exists():
+        return []
+    day = timezone.localdate(now)
+    recorded = AdminDigest.objects.filter(day=day, recipient=OuterRef("pk"))
+    return [
+        AdminDigest(day=day, recipient=user, recipient_email=user.email, created_at=now)
+        for user in administrators().filter(~Exists(recorded))
+    ]
+
+
+def plan_expiring(now: datetime | None = None) -> ScanPlan:
     """What :func:`scan_expiring` would create at ``now``, without writing anything (``--dry-run``)."""
     now = now or timezone.now()
-    reminders, digests = _planned(now)
-    existing = set(
-        Reminder.objects.filter(certificate__in=[row.certificate_id for row in reminders]).values_list(
-            "certificate_id", "threshold"
-        )
-    )
-    day = timezone.localdate(now)
-    existing_digests = set(AdminDigest.objects.filter(day=day).values_list("recipient_id", flat=True))
-    return ScanResult(
-        day=day,
-        reminders=[row for row in reminders if (row.certificate_id, row.threshold) not in existing],
-        digests=[row for row in digests if row.recipient_id not in existing_digests],
-    )
+    reminders = [
+        Reminder(certificate=certificate, threshold=certificate.due_threshold, recipient_email=certificate.practitioner.email,
+                 created_at=now)
+        for certificate in reminders_to_record(now)
+    ]  # fmt: skip
+    return ScanPlan(day=timezone.localdate(now), reminders=reminders, digests=_digests_to_record(now))
 
 
 def scan_expiring(now: datetime | None = None) -> ScanResult:
@@ -135,35 +165,87 @@ def scan_expiring(now: datetime | None = None) -> ScanResult:
     administrator) is left alone, so the result lists only the rows this run inserted. Unsent
     reminders of certificates that are no longer active, or whose later threshold is now due,
     are cancelled. The run itself is recorded (``ScanRun``).
+
+    Bulk work in bounded memory: the certificates owed a reminder are streamed ``CHUNK`` at a
+    time as plain values; each chunk is one INSERT (on PostgreSQL the ids come back from it) and,
+    when some of its certificates have unsent reminders, one UPDATE cancelling those. Two
+    concurrent scans insert each row once: the unique constraints and ``ON CONFLICT DO NOTHING``.
     """
     now = now or timezone.now()
-    reminders, digests = _planned(now)
+    day = timezone.localdate(now)
     with transaction.atomic():
-        Reminder.objects.bulk_create(reminders, ignore_conflicts=True)
+        reminder_ids, cancelled = _record_reminders(now)
+        digests = _digests_to_record(now)
         AdminDigest.objects.bulk_create(digests, ignore_conflicts=True)
-        # The rows this run inserted carry the Message-IDs it generated (conflicting rows were skipped).
-        created = list(Reminder.objects.filter(message_id__in=[row.message_id for row in reminders]))
+        # The digests this run inserted carry the Message-IDs it generated (conflicting rows were skipped).
         created_digests = list(AdminDigest.objects.filter(message_id__in=[row.message_id for row in digests]))
-        cancelled = _cancel_not_due(created)
-        ScanRun.objects.create(
-            ran_at=now, day=timezone.localdate(now), reminders_created=len(created), digests_created=len(created_digests)
-        )
+        cancelled += _cancel_no_longer_active()
+        ScanRun.objects.create(ran_at=now, day=day, reminders_created=len(reminder_ids), digests_created=len(created_digests))
     logger.info(
-        "expiry scan: %d reminder(s) and %d digest(s) recorded, %d cancelled", len(created), len(created_digests), cancelled
+        "expiry scan: %d reminder(s) and %d digest(s) recorded, %d cancelled", len(reminder_ids), len(created_digests), cancelled
     )
-    return ScanResult(day=timezone.localdate(now), reminders=created, digests=created_digests, cancelled=cancelled)
+    return ScanResult(day=day, reminder_ids=reminder_ids, digests=created_digests, cancelled=cancelled)
 
 
-def _cancel_not_due(created: list[Reminder]) -> int:
-    """Unsent reminders of certificates no longer active, and those overtaken by a later threshold."""
-    unsent = Reminder.objects.filter(state__in=[DeliveryState.PENDING, DeliveryState.FAILED])
-    no_longer_active = unsent.exclude(certificate__state=CertificateState.ACTIVE, certificate__practitioner__is_active=True)
-    overtaken = unsent.filter(certificate__in=[row.certificate_id for row in created]).exclude(
-        pk__in=[row.pk for row in created]
-    )
-    ids = list(no_longer_active.values_list("pk", flat=True)) + list(overtaken.values_list("pk", flat=True))
-    # Conditional on the state again: a worker may have claimed one meanwhile.
-    return unsent.filter(pk__in=ids).update(state=DeliveryState.CANCELLED)
+def _record_reminders(now: datetime) -> tuple[list[int], int]:
+    """Insert the reminders owed at ``now``, ``CHUNK`` at a time: (their ids, how many older ones they cancelled)."""
+    rows = reminders_to_record(now).values_list("pk", "due_threshold", "practitioner__email", "has_unsent")
+    rows = rows.iterator(chunk_size=CHUNK)
+    ids, cancelled = [], 0
+    while chunk := list(islice(rows, CHUNK)):
+        created = _insert_reminders([(certificate_id, threshold, email) for certificate_id, threshold, email, _ in chunk], now)
+        ids += [pk for pk, _ in created]
+        with_unsent = {certificate_id for certificate_id, _, _, has_unsent in chunk if has_unsent}
+        cancelled += _cancel_overtaken([row for row in created if row[1] in with_unsent])
+    return ids, cancelled
+
+
+def _insert_reminders(rows: list[tuple[int, str, str]], now: datetime) -> list[tuple[int, int]]:
+    """Insert pending reminders for these (certificate id, threshold, e-mail) rows, each with a new
+    Message-ID, skipping those another scan recorded meanwhile: the (id, certificate id) of the rows inserted.
+
+    On PostgreSQL one ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING``; elsewhere
+    ``bulk_create(ignore_conflicts=True)``, then the inserted rows found again by their Message-IDs.
+    """
+    message_ids = [new_message_id() for _ in rows]
+    certificate_ids, thresholds, emails = (list(column) for column in zip(*rows))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Reminder._meta.db_table}"
+                " (certificate_id, threshold, recipient_email, message_id, created_at, state, attempts, last_error)"
+                " SELECT certificate_id, threshold, recipient_email, message_id, %s, %s, 0, ''"
+                " FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])"
+                " AS owed (certificate_id, threshold, recipient_email, message_id)"
+                " ON CONFLICT DO NOTHING RETURNING id, certificate_id",
+                [now, DeliveryState.PENDING.value, certificate_ids, thresholds, emails, message_ids],
+            )
+            return cursor.fetchall()
+    Reminder.objects.bulk_create(
+        [
+            Reminder(certificate_id=certificate_id, threshold=threshold, recipient_email=email, message_id=message_id,
+                     created_at=now)
+            for certificate_id, threshold, email, message_id in zip(certificate_ids, thresholds, emails, message_ids)
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    return list(Reminder.objects.filter(message_id__in=message_ids).values_list("pk", "certificate_id"))
+
+
+def _cancel_overtaken(created_rows: list[tuple[int, int]]) -> int:
+    """Cancel the unsent reminders of these new (id, certificate id) rows' certificates, bar the new ones (one UPDATE)."""
+    if not created_rows:
+        return 0
+    certificate_ids = [certificate_id for _, certificate_id in created_rows]
+    overtaken = Reminder.objects.filter(state__in=UNSENT, certificate_id__in=certificate_ids)
+    return overtaken.exclude(pk__in=[pk for pk, _ in created_rows]).update(state=DeliveryState.CANCELLED)
+
+
+def _cancel_no_longer_active() -> int:
+    """Cancel the unsent reminders of certificates no longer active, or of inactive records (one UPDATE)."""
+    stale = Reminder.objects.exclude(certificate__state=CertificateState.ACTIVE, certificate__practitioner__is_active=True)
+    # Conditional on the state in the UPDATE itself: a worker may have claimed one meanwhile.
+    return Reminder.objects.filter(state__in=UNSENT, pk__in=stale.values("pk")).update(state=DeliveryState.CANCELLED)
 
 
 # --------------------------------------------------------------------------- delivery
