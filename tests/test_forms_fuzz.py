@@ -7,6 +7,8 @@ is not accepted (anything but a redirect) must leave every registry and certific
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -88,6 +90,15 @@ RECORD_FIELDS = ("last_name", "first_names", "initials", "birth_date", "sex", "l
 PERIOD_FIELDS = ("profession", "inami_number", "start_date", "end_date")
 
 
+def upload_file(name: str, content: bytes, fallback: str = "k.p12") -> SimpleUploadedFile:
+    """The hostile name as the browser would send it; names the test client itself cannot send
+    ("", "/", "..": nothing left after the last slash) become a plain one."""
+    name = name.replace("\x00", "")
+    if os.path.basename(name) in {"", ".", ".."}:
+        name = fallback
+    return SimpleUploadedFile(name, content)
+
+
 @BOUNDED
 @given(record=st.fixed_dictionaries({name: TEXT for name in RECORD_FIELDS}),
        periods=st.lists(st.fixed_dictionaries({name: TEXT for name in PERIOD_FIELDS}), min_size=1, max_size=2),
@@ -128,7 +139,7 @@ def test_contact_form(client, practitioner_user, practitioner_record, contact):
 @given(content=st.one_of(TEXT.map(str.encode), st.binary(max_size=2000)), name=TEXT)
 def test_csv_import_upload(client, administrator, content, name):
     client.force_login(administrator)
-    upload = SimpleUploadedFile(name.replace("\x00", "") or "x.csv", content)
+    upload = upload_file(name, content, fallback="x.csv")
     response = post(client, reverse("practitioners:import"), {}, {"file": upload})
     assert response.status_code in (200, 302)
 
@@ -162,7 +173,7 @@ def test_certificates_overview_pages(client, administrator, params):
 @given(password=TEXT, name=TEXT, content=st.one_of(st.binary(max_size=3000), st.just(b"")))
 def test_keystore_upload(client, practitioner_user, practitioner_record, password, name, content):
     client.force_login(practitioner_user)
-    upload = SimpleUploadedFile(name.replace("\x00", "") or "k.p12", content)
+    upload = upload_file(name, content)
     url = reverse("ehealth_certs:upload", kwargs={"public_id": practitioner_record.public_id})
     response = post(client, url, {"password": password}, {"keystore": upload})
     assert response.status_code == 200  # random bytes are never a keystore
@@ -181,7 +192,7 @@ def test_stored_keystore_password_change(client, practitioner_user, practitioner
 def test_uploaded_keystore_password_change(client, practitioner_user, practitioner_record, current, new, name, content):
     client.force_login(practitioner_user)
     url = reverse("ehealth_certs:password_file", kwargs={"public_id": practitioner_record.public_id})
-    upload = SimpleUploadedFile(name.replace("\x00", "") or "k.p12", content)
+    upload = upload_file(name, content)
     response = post(client, url, {"current_password": current, "new_password": new, "confirmation": new}, {"keystore": upload})
     assert response.status_code in (200, 429)
 
