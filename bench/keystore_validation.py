@@ -7,8 +7,9 @@ one encryption key, the CA certificates), in keytool's current layout (AES-256/P
 iterations, HMAC-SHA256 MAC) and in its legacy layout (3DES/RC2 with 50,000 iterations, SHA-1 MAC
 with 100,000: what older eHealth tools wrote). Measured, medians of ``--runs`` runs:
 
-- ``validate_keystore``: our full validation in process (read every bag, key pair, dates, chain to
-  the CA bundle, identity);
+- ``validate_keystore``: our full validation in process (MAC, every certificate, the
+  authentication key decrypted and checked against its certificate, dates, chain to the CA
+  bundle, identity; the other key entries are described from their certificates);
 - ``openssl pkcs12 -info -noout``: a process per run, minus the median start-up of
   ``openssl version`` (also a process per run, measured alike): what is left is OpenSSL's work.
   With ``-noout`` OpenSSL checks the MAC and decrypts the certificates but never the two key
@@ -17,6 +18,7 @@ with 100,000: what older eHealth tools wrote). Measured, medians of ``--runs`` r
   code through cryptography (decrypts everything, verifies nothing more): a second baseline.
 
 Figures are interleaved (one run of each per round). Target: ``validate_keystore`` within 2x of ``openssl pkcs12 -info -noout``.
+The line "PKCS#12 KDF" says whether libcrypto's KDF is used (``ehealth_certs.pkcs12_kdf``) or the Python fallback.
 """
 from __future__ import annotations
 
@@ -54,6 +56,7 @@ def main() -> None:
 
     from cryptography.hazmat.primitives.serialization import pkcs12
 
+    from ehealth_certs import pkcs12_kdf
     from ehealth_certs.trust import TrustSettings
     from ehealth_certs.validation import ExpectedIdentity, validate_keystore
     from tests import pki
@@ -67,6 +70,8 @@ def main() -> None:
     password = pki.PASSWORD
     openssl_version = subprocess.run(["openssl", "version"], capture_output=True, text=True, check=True).stdout.strip()
     print(f"openssl: {openssl_version}; runs per figure: {options.runs} (medians)")
+    kdf = "libcrypto (C)" if pkcs12_kdf.uses_libcrypto() else "Python fallback"
+    print(f"PKCS#12 KDF: {kdf}")
 
     with tempfile.TemporaryDirectory() as folder:
         for layout, openssl_extra in (("modern", []), ("legacy", ["-legacy"])):

@@ -46,6 +46,11 @@ def derive(hash_name: str, secret: bytes, salt: bytes, purpose: int, iterations:
     return derive_python(hash_name, secret, salt, purpose, iterations, length)
 
 
+def uses_libcrypto() -> bool:
+    """Whether :func:`derive` runs in C here (else every derivation takes the Python fallback)."""
+    return _libcrypto_key_gen() is not None
+
+
 def derive_python(hash_name: str, secret: bytes, salt: bytes, purpose: int, iterations: int, length: int) -> bytes:
     """RFC 7292 appendix B.2 in Python: the fallback, and the reference the C path is tested against."""
     _check_arguments(hash_name, secret, salt, purpose, iterations, length)
