@@ -54,7 +54,7 @@ class ScanPlan:
 
 @dataclass
 class ScanResult:
-    """What one scan recorded: the ids of the reminders it created, its digests, the reminders it cancelled."""
+    """What one scan recorded: the ids of the reminders it created, its digests, how many reminders it cancelled."""
 
     day: date
     reminder_ids: list[int] = field(default_factory=list)
@@ -63,7 +63,8 @@ class ScanResult:
 
     @property
     def reminders(self) -> list[Reminder]:
-        """The reminders this scan created, read from the database (by ``CHUNK`` ids at a time)."""
+        """The reminders this scan created, read from the database ``CHUNK`` ids at a time (to count them,
+        ``len(reminder_ids)`` reads nothing)."""
         return [
             row
             for start in range(0, len(self.reminder_ids), CHUNK)
@@ -193,7 +194,7 @@ def _record_reminders(now: datetime) -> tuple[list[int], int]:
     rows = rows.iterator(chunk_size=CHUNK)
     ids, cancelled = [], 0
     while chunk := list(islice(rows, CHUNK)):
-        created = _insert_reminders([(certificate_id, threshold, email) for certificate_id, threshold, email, _ in chunk], now)
+        created = _insert_reminders([row[:3] for row in chunk], now)  # (certificate id, threshold, e-mail)
         ids += [pk for pk, _ in created]
         with_unsent = {certificate_id for certificate_id, _, _, has_unsent in chunk if has_unsent}
         cancelled += _cancel_overtaken([row for row in created if row[1] in with_unsent])
