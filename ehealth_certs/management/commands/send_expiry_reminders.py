@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ehealth_certs import reminders
 
@@ -18,7 +19,9 @@ def iso_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date: use YYYY-MM-DD, e.g. 2025-03-31.") from None
+        raise argparse.ArgumentTypeError(
+            _("%(value)r is not a date: use YYYY-MM-DD, e.g. 2025-03-31.") % {"value": value}
+        ) from None
 
 
 class Command(BaseCommand):
@@ -44,27 +47,43 @@ class Command(BaseCommand):
                     sent += deliver(pk, now=now)
                 except Exception as exc:  # recorded on the row by the service
                     failed += 1
-                    self.stderr.write(f"mail {deliver.__name__}({pk}) failed: {type(exc).__name__}: {exc}")
+                    self.stderr.write(
+                        _("mail %(kind)s(%(id)s) failed: %(error)s")
+                        % {"kind": deliver.__name__, "id": pk, "error": f"{type(exc).__name__}: {exc}"}
+                    )
         self.stdout.write(
-            f"{scan.day:%d/%m/%Y}: {len(scan.reminders)} reminder(s) and {len(scan.digests)} digest(s) recorded, "
-            f"{sent} mail(s) sent, {failed} failed."
+            _("%(day)s: %(reminders)d reminder(s) and %(digests)d digest(s) recorded, %(sent)d mail(s) sent, %(failed)d failed.")
+            % {
+                "day": f"{scan.day:%d/%m/%Y}",
+                "reminders": len(scan.reminder_ids),
+                "digests": len(scan.digests),
+                "sent": sent,
+                "failed": failed,
+            }
         )
         if failed:
-            raise CommandError(f"{failed} mail(s) could not be sent; they are retried on the next run.")
+            raise CommandError(
+                _("%(failed)d mail(s) could not be sent; they are retried on the next run.") % {"failed": failed}
+            )
 
     def _dry_run(self, now: datetime) -> None:
         plan = reminders.plan_expiring(now)
         owed = reminders.owed_preview(now)
-        self.stdout.write(f"Dry run for {plan.day:%d/%m/%Y}: nothing is sent or recorded.")
+        self.stdout.write(_("Dry run for %(day)s: nothing is sent or recorded.") % {"day": f"{plan.day:%d/%m/%Y}"})
         for row in plan.reminders:
             certificate = row.certificate
             self.stdout.write(
-                f"would send: {row.threshold} reminder to {row.recipient_email} "
-                f"({certificate.practitioner}, expires {timezone.localtime(certificate.not_after):%d/%m/%Y})"
+                _("would send: %(threshold)s reminder to %(email)s (%(practitioner)s, expires %(date)s)")
+                % {
+                    "threshold": row.threshold,
+                    "email": row.recipient_email,
+                    "practitioner": certificate.practitioner,
+                    "date": f"{timezone.localtime(certificate.not_after):%d/%m/%Y}",
+                }
             )
         for row in plan.digests:
-            self.stdout.write(f"would send: digest to {row.recipient_email}")
+            self.stdout.write(_("would send: digest to %(email)s") % {"email": row.recipient_email})
         for row in owed:
-            self.stdout.write(f"would send again: {row}")
+            self.stdout.write(_("would send again: %(reminder)s") % {"reminder": row})
         if not (plan.reminders or plan.digests or owed):
-            self.stdout.write("Nothing to send.")
+            self.stdout.write(_("Nothing to send."))
