@@ -188,10 +188,17 @@ class Practitioner(models.Model):
     def age(self) -> tuple[int, int, int] | None:
         return self.age_on(timezone.localdate())
 
+    def inami_periods_on(self, day: datetime.date) -> list[InamiPeriod]:
+        """The periods running on `day` (from prefetched periods when there are)."""
+        return [p for p in self.inami_periods.all() if p.covers(day)]
+
     def current_inami_period(self, day: datetime.date | None = None) -> InamiPeriod | None:
-        day = day or timezone.localdate()
-        periods = [p for p in self.inami_periods.all() if p.covers(day)]
-        return max(periods, key=lambda p: p.start_date, default=None)
+        """The most recently started period running on `day` (today by default)."""
+        return max(self.inami_periods_on(day or timezone.localdate()), key=lambda p: p.start_date, default=None)
+
+    def conventioned_on(self, day: datetime.date) -> bool:
+        """Conventioned in any period running on `day`, as the registry list counts it."""
+        return any(p.conventioned for p in self.inami_periods_on(day))
 
 
 def calendar_difference(start: datetime.date, end: datetime.date) -> tuple[int, int, int]:

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -60,13 +61,12 @@ class PractitionerDetailView(PractitionerAccessMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         practitioner = self.object
+        prefetch_related_objects([practitioner], "inami_periods")
         today = timezone.localdate()
-        periods = list(practitioner.inami_periods.all())
-        current = [p for p in periods if p.covers(today)]
         context.update(
-            periods=periods,
-            current_period=max(current, key=lambda p: p.start_date, default=None),
-            conventioned_today=any(p.conventioned for p in current),
+            periods=practitioner.inami_periods.all(),
+            current_period=practitioner.current_inami_period(today),
+            conventioned_today=practitioner.conventioned_on(today),
             history=record_history(practitioner),
             can_edit=roles.can_manage_registry(self.request.user),
             is_own_record=roles.own_practitioner(self.request.user) == practitioner,
@@ -92,18 +92,13 @@ class PractitionerEditView(RegistryManagerRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         practitioner = self.get_practitioner()
         form = PractitionerForm(request.POST, instance=practitioner)
-        formset = InamiPeriodFormSet(request.POST, instance=practitioner or Practitioner(), prefix="periods")
-        form_valid = form.is_valid()
-        if form_valid:
-            formset.instance = form.instance
-        if form_valid and formset.is_valid():
+        formset = InamiPeriodFormSet(request.POST, instance=form.instance, prefix="periods")
+        if all([form.is_valid(), formset.is_valid()]):  # both validated, so every error is shown
             with transaction.atomic():
                 saved = form.save()
-                formset.instance = saved
                 formset.save()
             messages.success(request, _("The record of %(name)s has been saved.") % {"name": saved})
             return redirect(saved)
-        formset.is_valid()
         messages.error(request, _("The record was not saved: please correct the fields marked in red."))
         return self.render_to_response(
             self.get_context_data(form=form, formset=formset, practitioner=practitioner)
