@@ -27,3 +27,13 @@ def test_the_server_error_page_needs_no_context_and_is_trilingual():
 
     body = get_template("500.html").render()
     assert all(f'lang="{code}"' in body for code in ("fr", "nl", "en"))
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_a_host_outside_allowed_hosts_gets_the_400_page_not_a_server_error(client):
+    # CommonMiddleware refuses the Host before AuthenticationMiddleware runs: the request has no
+    # user when the 400 page is rendered.
+    response = client.get(reverse("practitioners:list"), headers={"host": "evil.example", "accept-language": "nl"})
+    assert response.status_code == 400
+    assert 'lang="nl"' in response.content.decode()
