@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "oxygen.upload_limits.RequestBodyLimitMiddleware",  # 413 before anything reads a too-large body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "oxygen.sessions.SessionActivityMiddleware",  # after SessionMiddleware: runs before the save
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,7 +167,9 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # Sessions expire after a working day without activity, and when the browser closes.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request, not from the login
+# The age counts from the last request, not from the login: oxygen.sessions pushes the expiry back
+# at most once a minute (SESSION_SAVE_EVERY_REQUEST would write the session on every request).
+SESSION_ACTIVITY_INTERVAL = env.int("SESSION_ACTIVITY_INTERVAL", default=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
