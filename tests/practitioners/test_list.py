@@ -90,3 +90,28 @@ def test_a_value_outside_the_choices_is_shown_but_not_kept():
     assert 'value="yes" selected' in select.render("conventioned", "yes")
     assert "selected" not in select.render("conventioned", "<script>")
     assert [key[2] for key in StaticChoicesSelect._rendered] == ["yes"]
+
+
+def test_each_row_shows_the_record_s_cells_escaped(client, front_desk):
+    odd = make_practitioner(niss="85073003328", last_name="<b>O'Brien</b>", first_names='Ann "Jo"')
+    add_period(odd, profession=Profession.PODIATRIST, inami_number="53886171521", conventioned=False)
+    unconventioned_gone = make_practitioner(niss="", last_name="Gone", birth_date=None, is_active=False)
+    client.force_login(front_desk)
+
+    body = client.get(reverse("practitioners:list"), {"status": "all"}).content.decode()
+
+    assert "<b>O" not in body and "&lt;B&gt;O&#x27;BRIEN&lt;/B&gt; Ann &quot;Jo&quot;" in body
+    assert f'href="{odd.get_absolute_url()}"' in body
+    row = body[body.index(odd.get_absolute_url()):]
+    row = row[: row.index("</tr>")]
+    for cell in ("30/07/1985", "85.07.30-033.28", str(Profession.PODIATRIST.label), "5/38861/71/521", ">no<"):
+        assert cell in row, cell
+    assert 'data-status="none"' in row
+    gone = body[body.index(unconventioned_gone.get_absolute_url()) - 60 :]
+    assert gone[: gone.index("</a>")].count('class="text-body-secondary"') == 1
+
+
+def test_no_match_says_so(client, front_desk):
+    client.force_login(front_desk)
+    body = client.get(reverse("practitioners:list"), {"q": "nobody"}, headers={"accept-language": "en"}).content.decode()
+    assert '<td colspan="7">No practitioner matches.</td>' in body
