@@ -9,11 +9,13 @@
 2. Counts the SQL queries of the list page at 25 and 200 rows per page (in process, same database).
 3. Serves the project with gunicorn as the Docker stack does (``docker/gunicorn.conf.py``, 2 sync
    workers, DEBUG=False, JSON logs at INFO to a file), settings ``bench.settings`` (the project's
-   URLs plus ``/bench/minimal``), and drives it with ``wrk`` (1 thread, 4 connections, from
-   another process) for ``--duration`` seconds per URL after a 3-second warm-up each, in
+   URLs plus the two baselines of ``bench/urls.py``), and drives it with ``wrk`` (1 thread,
+   4 connections, from another process) for ``--duration`` seconds per URL after a 3-second warm-up each, in
    ``--slices`` interleaved slices (the machine's background load then weighs on each URL alike):
-   ``/bench/minimal`` (baseline), ``/practitioners/`` (25 rows, the default) and
-   ``/practitioners/?page_size=200``, all with the front-desk user's session cookie.
+   ``/bench/minimal`` (the baseline: no session, no query), ``/bench/authenticated`` (a second
+   baseline: the session, the user and the groups that the list's access check reads, nothing
+   more), ``/practitioners/`` (25 rows, the default) and ``/practitioners/?page_size=200``, all
+   with the front-desk user's session cookie.
 
 Target: the list page at 25 rows serves at least 40% of the minimal view's requests per second,
 and its query count does not depend on the number of rows.
@@ -179,7 +181,12 @@ def main() -> None:
     server = start_gunicorn()
     try:
         check_page("/practitioners/", cookie, b"table-practitioners")
-        urls = {"minimal": "/bench/minimal", "list25": "/practitioners/", "list200": "/practitioners/?page_size=200"}
+        urls = {
+            "minimal": "/bench/minimal",
+            "authenticated": "/bench/authenticated",
+            "list25": "/practitioners/",
+            "list200": "/practitioners/?page_size=200",
+        }
         for path in urls.values():
             wrk(path, cookie, 3)  # warm-up
         # Interleaved slices: the machine's background load weighs on every URL alike.
@@ -196,16 +203,18 @@ def main() -> None:
         " gunicorn: 2 sync workers, DEBUG=False"
     )
     print(f"{'URL':34} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'requests':>9} {'errors':>7}")
-    labels = {"minimal": "/bench/minimal (baseline)", "list25": "/practitioners/ (25 rows)",
-              "list200": "/practitioners/?page_size=200"}  # fmt: skip
+    labels = {"minimal": "/bench/minimal (baseline)", "authenticated": "/bench/authenticated",
+              "list25": "/practitioners/ (25 rows)", "list200": "/practitioners/?page_size=200"}  # fmt: skip
     for name, figures in results.items():
         print(
             f"{labels[name]:34} {figures['rps']:8.1f} {figures['p50_ms']:8.2f} {figures['p95_ms']:8.2f}"
             f" {figures['p99_ms']:8.2f} {figures['requests']:9d} {figures['errors']:7d}"
         )
-    baseline = results["minimal"]["rps"]
+    baseline, authenticated = results["minimal"]["rps"], results["authenticated"]["rps"]
     print(f"\nratio list (25 rows) / minimal view: {results['list25']['rps'] / baseline:.1%}   (target >= 40%)")
     print(f"ratio list (200 rows) / minimal view: {results['list200']['rps'] / baseline:.1%}")
+    print(f"ratio authenticated view / minimal view: {authenticated / baseline:.1%}")
+    print(f"ratio list (25 rows) / authenticated view: {results['list25']['rps'] / authenticated:.1%}")
     print(f"server log: {LOG}")
 
 
