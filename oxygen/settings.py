@@ -170,6 +170,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The age counts from the last request, not from the login: oxygen.sessions pushes the expiry back
 # at most once a minute (SESSION_SAVE_EVERY_REQUEST would write the session on every request).
 SESSION_ACTIVITY_INTERVAL = env.int("SESSION_ACTIVITY_INTERVAL", default=60)
+if not 0 < SESSION_ACTIVITY_INTERVAL < SESSION_COOKIE_AGE:
+    raise ImproperlyConfigured("SESSION_ACTIVITY_INTERVAL must be more than 0 and less than SESSION_COOKIE_AGE (seconds).")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

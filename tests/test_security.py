@@ -160,6 +160,9 @@ def test_production_redirects_to_https_and_sends_hsts(tmp_path):
         ({"SECRET_KEY": "a" * 60}, "SECRET_KEY must be set"),
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS must list"),
         ({"ALLOWED_HOSTS": "example.be,*"}, "ALLOWED_HOSTS must list"),
+        # Activity recorded less often than sessions last would end active sessions.
+        ({"SESSION_ACTIVITY_INTERVAL": "28800"}, "SESSION_ACTIVITY_INTERVAL must be"),
+        ({"SESSION_ACTIVITY_INTERVAL": "0"}, "SESSION_ACTIVITY_INTERVAL must be"),
     ],
 )
 def test_production_settings_refuse_insecure_values(tmp_path, overrides, message):
