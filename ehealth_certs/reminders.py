@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import islice
 
 from django.conf import settings
@@ -314,17 +314,27 @@ def deliver_digest(digest_id: int, *, now: datetime | None = None) -> bool:
     return True
 
 
-def owed(now: datetime | None = None) -> Owed:
-    """Rows still to send; rows left "sending" after their last attempt are given up as failed."""
+def owed(now: datetime | None = None, *, retries_scheduled: bool = False) -> Owed:
+    """Rows still to send; rows left "sending" after their last attempt are given up as failed.
+
+    ``retries_scheduled``: the caller's failed deliveries retry themselves (Celery), so a failed
+    row whose last attempt is more recent than the longest wait between retries is left out: its
+    retry is still to come. Without a retry mechanism (the cron command), every failed row with
+    attempts left is owed.
+    """
     now = now or timezone.now()
     stale = now - settings.EHEALTH_REMINDER_SENDING_LEASE
     for model in (Reminder, AdminDigest):
         model.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=stale, attempts__gte=max_attempts()).update(
             state=DeliveryState.FAILED, last_error="The worker sending this mail stopped during the last attempt."
         )
+    condition = _claimable(now)
+    if retries_scheduled:
+        retry_due_by = timedelta(seconds=settings.EHEALTH_REMINDER_RETRY_BACKOFF_MAX)
+        condition &= ~Q(state=DeliveryState.FAILED, claimed_at__gt=now - retry_due_by)
     return Owed(
-        reminder_ids=list(Reminder.objects.filter(_claimable(now)).order_by("pk").values_list("pk", flat=True)),
-        digest_ids=list(AdminDigest.objects.filter(_claimable(now)).order_by("pk").values_list("pk", flat=True)),
+        reminder_ids=list(Reminder.objects.filter(condition).order_by("pk").values_list("pk", flat=True)),
+        digest_ids=list(AdminDigest.objects.filter(condition).order_by("pk").values_list("pk", flat=True)),
     )
 
 

@@ -2,7 +2,8 @@
 
 Beat runs ``scan_expiring_certificates`` daily and ``redeliver_owed_reminders`` every few minutes;
 both enqueue one delivery task per mail still owed (the claim in the service makes a duplicate
-task harmless). Deliveries retry SMTP and network errors with exponential backoff.
+task harmless). Deliveries retry SMTP and network errors with exponential backoff (settings:
+``EHEALTH_REMINDER_RETRY_BACKOFF`` and ``_MAX``).
 """
 from __future__ import annotations
 
@@ -14,19 +15,22 @@ from django.db import transaction
 
 from . import reminders
 
+# Without jitter the waits are exactly those the settings promise (retries of mails that failed at
+# different moments stay spread out); with it, Celery may wait anything from 0 seconds.
 RETRY_OPTIONS = dict(
     autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
+    retry_backoff=settings.EHEALTH_REMINDER_RETRY_BACKOFF,
     retry_backoff_max=settings.EHEALTH_REMINDER_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
+    retry_jitter=False,
     max_retries=settings.EHEALTH_REMINDER_MAX_ATTEMPTS - 1,
     acks_late=True,
 )
 
 
 def enqueue_owed() -> int:
-    """One delivery task per owed row, once the rows are committed."""
-    owed = reminders.owed()
+    """One delivery task per owed row, once the rows are committed; a failed row whose Celery
+    retry is still to come is left to that retry, so the backoff holds."""
+    owed = reminders.owed(retries_scheduled=True)
 
     def enqueue():
         for reminder_id in owed.reminder_ids:

@@ -318,10 +318,16 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 EHEALTH_REMINDER_MESSAGE_ID_DOMAIN = env.str(
     "EHEALTH_REMINDER_MESSAGE_ID_DOMAIN", default=urlsplit(SITE_URL).hostname or "localhost"
 )
-# Attempts per mail (the first plus Celery's retries, with exponential backoff), and how long a
-# mail may stay "sending" before a worker that died while sending it is presumed lost.
+# Attempts per mail (the first plus Celery's retries), and how long a mail may stay "sending"
+# before a worker that died while sending it is presumed lost. The retries wait RETRY_BACKOFF
+# seconds, then twice as long each time, at most RETRY_BACKOFF_MAX: with the defaults 1, 2, 4, 8
+# and 15 minutes, so the sixth attempt comes about half an hour after the first and an SMTP
+# server down for a few minutes loses no reminder.
 EHEALTH_REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
+EHEALTH_REMINDER_RETRY_BACKOFF = env.int("REMINDER_RETRY_BACKOFF", default=60)  # seconds
 EHEALTH_REMINDER_RETRY_BACKOFF_MAX = env.int("REMINDER_RETRY_BACKOFF_MAX", default=15 * 60)  # seconds
+if not 1 <= EHEALTH_REMINDER_RETRY_BACKOFF <= EHEALTH_REMINDER_RETRY_BACKOFF_MAX:
+    raise ImproperlyConfigured("REMINDER_RETRY_BACKOFF must be at least 1 and at most REMINDER_RETRY_BACKOFF_MAX (seconds).")
 EHEALTH_REMINDER_SENDING_LEASE = timedelta(seconds=env.int("REMINDER_SENDING_LEASE_SECONDS", default=10 * 60))
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 REMINDER_SCAN_HOUR = env.int("REMINDER_SCAN_HOUR", default=7)

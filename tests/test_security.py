@@ -163,6 +163,8 @@ def test_production_redirects_to_https_and_sends_hsts(tmp_path):
         # Activity recorded less often than sessions last would end active sessions.
         ({"SESSION_ACTIVITY_INTERVAL": "28800"}, "SESSION_ACTIVITY_INTERVAL must be"),
         ({"SESSION_ACTIVITY_INTERVAL": "0"}, "SESSION_ACTIVITY_INTERVAL must be"),
+        ({"REMINDER_RETRY_BACKOFF": "0"}, "REMINDER_RETRY_BACKOFF must be"),
+        ({"REMINDER_RETRY_BACKOFF": "1000"}, "REMINDER_RETRY_BACKOFF must be"),
     ],
 )
 def test_production_settings_refuse_insecure_values(tmp_path, overrides, message):

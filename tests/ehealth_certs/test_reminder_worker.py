@@ -78,6 +78,7 @@ class Workers:
             "CELERY_BROKER_URL": BROKER_URL,
             "EMAIL_URL": self.sink.url,
             "LOG_FORMAT": "text",
+            "REMINDER_RETRY_BACKOFF": "1",  # retries after 1, 2, 4... seconds, not minutes
         }
         log = self.tmp_path / f"worker-{len(self.processes)}.log"
         process = subprocess.Popen(

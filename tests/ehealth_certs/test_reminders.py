@@ -415,6 +415,44 @@ def test_the_task_retries_up_to_the_attempt_limit_then_gives_up(practitioner_rec
     assert reminders.deliver_reminder(reminder.pk) is False
 
 
+def test_celery_retries_wait_one_two_four_eight_then_fifteen_minutes(practitioner_record, settings, smtp_sink, monkeypatch):
+    """An SMTP server down for a few minutes must not use up a mail's attempts within seconds."""
+    smtp_sink.django_settings(settings)
+    smtp_sink.refuse_with = "451 4.3.0 Try again later"
+    make_certificate(practitioner_record, T0 + timedelta(days=10))
+    [reminder] = reminders.scan_expiring(T0).reminders
+    task = tasks.deliver_reminder._get_current_object()  # the task itself, not Celery's lazy proxy
+    countdowns = []
+    retry = type(task).retry
+
+    def recording_retry(self, *args, **kwargs):
+        countdowns.append(kwargs["countdown"])
+        return retry(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(task), "retry", recording_retry)
+    assert task.apply(args=(reminder.pk,)).failed()  # eager: the retries run at once, their waits are recorded
+    # Celery asks for one more retry after the last attempt, and refuses it (max_retries).
+    waits = countdowns[: settings.EHEALTH_REMINDER_MAX_ATTEMPTS - 1]
+    assert waits == [60, 120, 240, 480, 900]
+    assert len(countdowns) == settings.EHEALTH_REMINDER_MAX_ATTEMPTS == smtp_sink.refused
+
+
+def test_the_sweep_leaves_a_failed_row_to_its_scheduled_retry(practitioner_record, settings):
+    make_certificate(practitioner_record, T0 + timedelta(days=10))
+    [reminder] = reminders.scan_expiring(T0).reminders
+    Reminder.objects.filter(pk=reminder.pk).update(state=DeliveryState.FAILED, attempts=2, claimed_at=T0)
+    soon = T0 + timedelta(minutes=1)
+    retry_overdue = T0 + timedelta(seconds=settings.EHEALTH_REMINDER_RETRY_BACKOFF_MAX + 1)
+
+    assert reminders.owed(soon, retries_scheduled=True).reminder_ids == []  # Celery's retry is still to come
+    assert reminders.owed(soon).reminder_ids == [reminder.pk]  # the cron command has no retry of its own
+    assert reminders.owed(retry_overdue, retries_scheduled=True).reminder_ids == [reminder.pk]  # the retry was lost
+    with time_machine.travel(soon, tick=False):
+        assert tasks.enqueue_owed() == 0
+    with time_machine.travel(retry_overdue, tick=False):
+        assert tasks.enqueue_owed() == 1
+
+
 def test_a_row_left_sending_is_reclaimed_after_the_lease_with_the_same_message_id(practitioner_record, settings):
     make_certificate(practitioner_record, T0 + timedelta(days=10))
     [reminder] = reminders.scan_expiring(T0).reminders
