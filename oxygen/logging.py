@@ -30,7 +30,11 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/-]{0,127}")
 # Eleven digits, alone or formatted YY.MM.DD-NNN.CC (dots, dashes, slashes or spaces), not part
 # of a longer run of digits. Any such number is masked, valid check digits or not.
 _SEP = r"[ ./-]?"
-_NISS = re.compile(rf"(?<!\d)(\d\d){_SEP}(\d\d){_SEP}(\d\d){_SEP}\d{{3}}{_SEP}\d\d(?!\d)")
+# A hexadecimal token of 32 characters or more (a SHA-256 fingerprint, a key id) is kept whole: an
+# eleven-digit run inside it is no NISS, and masking it would corrupt the fingerprint in the log.
+_NISS = re.compile(
+    rf"(?P<hex>\b[0-9A-Fa-f]{{32,}}\b)|(?<!\d)(\d\d){_SEP}(\d\d){_SEP}(\d\d){_SEP}\d{{3}}{_SEP}\d\d(?!\d)"
+)
 
 _SECRET_WORDS = r"password|passwd|pwd|passphrase|secret"
 _SECRET_KEY_NAME = re.compile(rf"(?i)(?:{_SECRET_WORDS})")
@@ -46,7 +50,7 @@ MASK = "********"
 
 def mask_text(text: str) -> str:
     """The text with every NISS-like number and password-like value masked."""
-    text = _NISS.sub(lambda match: f"{''.join(match.groups())}*****", text)
+    text = _NISS.sub(lambda match: match["hex"] or f"{''.join(match.groups()[1:])}*****", text)
     return _SECRET_PAIR.sub(lambda match: f"{match['key']}{MASK}", text)
 
 

@@ -46,6 +46,13 @@ HEX_ID = re.compile(r"[0-9a-f]{32}")
         ("order 123456789012", "order 123456789012"),
         ("id 8507300332", "id 8507300332"),
         ("at 2025-01-15 10:30:45", "at 2025-01-15 10:30:45"),
+        # A SHA-256 fingerprint with an eleven-digit run inside is kept whole; a NISS beside it is not.
+        (
+            "sha256 d4102685900d0b0dc70d08ed4784cf67132112345ebb7f82db9a53467fefff7c for 85073003328",
+            "sha256 d4102685900d0b0dc70d08ed4784cf67132112345ebb7f82db9a53467fefff7c for 850730*****",
+        ),
+        # Shorter hexadecimal tokens are not told apart from text: the NISS-like run is masked.
+        ("key id 85073003328abcdef", "key id 850730*****abcdef"),
     ],
 )
 def test_mask_text_masks_niss_numbers_plain_and_formatted(text, expected):
