@@ -112,7 +112,7 @@ def attach_certificate_status(practitioners: Iterable[Practitioner], now: dateti
     ``with_certificate_status`` annotates them: one query for a whole page of records."""
     records = list(practitioners)
     now = now or timezone.now()
-    active = Certificate.objects.filter(practitioner__in=[record.pk for record in records], state=CertificateState.ACTIVE)
+    active = Certificate.objects.filter(practitioner_id__in=[record.pk for record in records], state=CertificateState.ACTIVE)
     not_after = dict(active.values_list("practitioner_id", "not_after"))
     for record in records:
         record.certificate_not_after = not_after.get(record.pk)
