@@ -32,8 +32,9 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/-]{0,127}")
 _SEP = r"[ ./-]?"
 # A hexadecimal token of 32 characters or more (a SHA-256 fingerprint, a key id) is kept whole: an
 # eleven-digit run inside it is no NISS, and masking it would corrupt the fingerprint in the log.
-_NISS = re.compile(
-    rf"(?P<hex>\b[0-9A-Fa-f]{{32,}}\b)|(?<!\d)(\d\d){_SEP}(\d\d){_SEP}(\d\d){_SEP}\d{{3}}{_SEP}\d\d(?!\d)"
+_NISS_OR_LONG_HEX = re.compile(
+    rf"(?P<hex>\b[0-9A-Fa-f]{{32,}}\b)"
+    rf"|(?<!\d)(?P<yy>\d\d){_SEP}(?P<mm>\d\d){_SEP}(?P<dd>\d\d){_SEP}\d{{3}}{_SEP}\d\d(?!\d)"
 )
 
 _SECRET_WORDS = r"password|passwd|pwd|passphrase|secret"
@@ -50,7 +51,7 @@ MASK = "********"
 
 def mask_text(text: str) -> str:
     """The text with every NISS-like number and password-like value masked."""
-    text = _NISS.sub(lambda match: match["hex"] or f"{''.join(match.groups()[1:])}*****", text)
+    text = _NISS_OR_LONG_HEX.sub(lambda m: m["hex"] or f"{m['yy']}{m['mm']}{m['dd']}*****", text)
     return _SECRET_PAIR.sub(lambda match: f"{match['key']}{MASK}", text)
 
 
