@@ -1,22 +1,32 @@
-"""Read and re-encrypt PKCS#12 keystores, keeping every SafeBag (no Django).
+"""Read and re-encrypt PKCS#12 keystores, keeping every entry (no Django).
 
-``cryptography``'s PKCS#12 loader keeps only the first private key, while an eHealth keystore
-holds several (``authentication`` plus encryption keys), so this module walks the
-AuthenticatedSafe itself with ``asn1crypto``:
+Every cryptographic step is ``cryptography``'s (OpenSSL):
 
-* the MAC is checked first (PKCS#12 KDF, RFC 7292 appendix B), so a wrong password is reported
-  as such before anything is decrypted;
-* encrypted SafeContents and pkcs8ShroudedKeyBags are decrypted with PBES2 (PBKDF2 + AES/3DES)
-  or the PKCS#12 PBE schemes (SHA-1 + 3DES or RC2; RC2 is implemented here because
-  ``cryptography`` only offers 128-bit RC2 keys, not the RC2-40 legacy Java files use);
-* key and certificate bags are paired into :class:`KeystoreEntry` objects by localKeyId;
-* a caller that needs only some private keys (validation needs the authentication key) can leave
-  the others encrypted, choosing by each key bag's plaintext friendlyName: every derivation of
-  the legacy layout costs 50,000 to 100,000 hash iterations.
+* ``pkcs12.load_pkcs12`` verifies the MAC (a wrong password is reported as such before any key
+  is decrypted) and decrypts the certificates of both Java layouts (PBES2/AES, or the legacy
+  PBE-SHA1-RC2-40), with their friendly names;
+* it returns only the first private key, while an eHealth keystore holds several
+  (``authentication`` plus encryption keys): every key bag is read from the plaintext
+  SafeContents with ``asn1crypto`` (friendlyName, localKeyId) and decrypted by
+  ``load_der_private_key``, paired with its certificate by friendly name (else by public key);
+* a caller that needs only some keys (validation needs the authentication key) leaves the others
+  encrypted, choosing by each key bag's plaintext friendlyName.
 
-The PKCS#12 KDF runs in C through libcrypto when it can (:mod:`ehealth_certs.pkcs12_kdf`).
+``asn1crypto`` only walks the plaintext structure. Before anything is derived, the work every
+MAC, encrypted SafeContents and shrouded key bag asks for is added up and refused above
+:data:`MAX_ITERATIONS` per derivation or :data:`MAX_TOTAL_ITERATIONS` in all. A key bag hidden
+inside an encrypted SafeContents (neither Java nor OpenSSL write one) cannot be seen before
+decryption: such files are refused when no plaintext key bag is present.
 
-Passwords follow Java: BMPString with a trailing NUL for the PKCS#12 KDF, UTF-8 for PBKDF2.
+The certificates' own attributes are not exposed by ``cryptography``: a certificate paired with a
+key gets the key's localKeyId, and a named certificate without a key that is not named after its
+subject (Java names chain certificates by their DN) is taken as a Java ``trustedCertEntry``.
+
+Writing (:func:`change_password`, :func:`build_keystore`) uses the modern Java layout: keys
+through ``private_bytes`` with ``BestAvailableEncryption`` (PBES2), certificates with PBES2
+(PBKDF2-HMAC-SHA256 + AES-256-CBC from ``cryptography``), an HMAC-SHA256 MAC whose key comes from
+RFC 7292 appendix B (:func:`_mac_key`, the only derivation written here: no library offers it).
+
 Every failure, whatever the input bytes, is a :class:`Pkcs12Error`.
 """
 
@@ -26,7 +36,6 @@ import hashlib
 import hmac
 import math
 import os
-import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -34,28 +43,33 @@ from asn1crypto import algos, cms, core, keys
 from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, padding, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
 
-from ehealth_certs import pkcs12_kdf
-
-MAX_ITERATIONS = 10_000_000
-"""Larger iteration counts are refused: a hostile file must not burn CPU for minutes."""
-MAX_TOTAL_ITERATIONS = 2 * MAX_ITERATIONS
-"""Key-derivation work allowed for one keystore (sum of iterations x hash blocks)."""
+MAX_ITERATIONS = 1_000_000
+"""Largest iteration count of one key derivation; real keystores use at most 100,000."""
+MAX_TOTAL_ITERATIONS = 2_000_000
+"""Key-derivation work allowed for one keystore: MAC + every encrypted bag (iterations x hash blocks)."""
 MAX_BAGS = 100
 """An eHealth keystore holds about a dozen SafeBags; loading each RSA key costs milliseconds."""
 
 WRITE_ITERATIONS = 10_000
-"""Iteration count of keystores written here (Java 17 default)."""
+"""Iteration count of the MAC and certificates of keystores written here (Java 17 default)."""
 
-_TRUSTED_KEY_USAGE_OID = "2.16.840.1.113894.746875.1.1"  # Java: a trustedCertEntry
 _ANY_EXTENDED_KEY_USAGE_OID = "2.5.29.37.0"
 
-_KEY_ID, _IV_ID, _MAC_ID = 1, 2, 3  # PKCS#12 KDF purposes (RFC 7292 B.3)
+_PBE_KEY_LENGTHS = {  # PKCS#12 PBE (RFC 7292 appendix C): key length; the IV is one SHA-1 block
+    "pkcs12_sha1_tripledes_3key": 24,
+    "pkcs12_sha1_tripledes_2key": 16,
+    "pkcs12_sha1_rc2_128": 16,
+    "pkcs12_sha1_rc2_40": 5,
+}
+_PBES2_KEY_LENGTHS = {"aes128_cbc": 16, "aes192_cbc": 24, "aes256_cbc": 32, "tripledes_3key": 24}
+_HASHES = ("sha1", "sha224", "sha256", "sha384", "sha512")
 
 
 class Pkcs12Error(Exception):
@@ -66,6 +80,14 @@ class NotPkcs12Error(Pkcs12Error):
     """The bytes are not a (supported, sane) PKCS#12 keystore."""
 
 
+class NoMacError(NotPkcs12Error):
+    """The keystore has no MAC: its integrity cannot be checked (eHealth keystores always have one)."""
+
+
+class TooCostlyError(NotPkcs12Error):
+    """The keystore asks for more key-derivation work than any real keystore (refused before deriving)."""
+
+
 class WrongPasswordError(Pkcs12Error):
     """The password does not open the keystore."""
 
@@ -74,9 +96,8 @@ class WrongPasswordError(Pkcs12Error):
 class KeystoreEntry:
     """A private key with its certificate, or a certificate alone.
 
-    ``trusted`` marks a certificate-only entry that Java lists as a ``trustedCertEntry`` (it
-    carries Oracle's trusted-key-usage attribute); other certificate-only entries are chain
-    certificates, which Java writes once per key entry.
+    ``trusted`` marks a certificate-only entry that Java lists as a ``trustedCertEntry``; other
+    certificate-only entries are chain certificates, which Java writes once per key entry.
     """
 
     alias: str | None
@@ -92,62 +113,25 @@ class KeystoreEntry:
         return self.private_key is not None or self.key_left_encrypted
 
 
-@dataclass(frozen=True)
-class _Bag:
-    """A key or certificate SafeBag; ``der`` is the exact plaintext (PKCS#8 or X.509).
+@dataclass
+class _KeyBag:
+    """A key SafeBag as found in a plaintext SafeContents; ``key`` once decrypted."""
 
-    A pkcs8ShroudedKeyBag not decrypted yet has ``shrouded`` set, and no ``der`` nor ``value``.
-    """
-
-    der: bytes
-    value: PrivateKeyTypes | x509.Certificate | None
-    attributes: asn1_pkcs12.Attributes | None
-    shrouded: keys.EncryptedPrivateKeyInfo | None = None
-
-    @property
-    def is_key(self) -> bool:
-        return not isinstance(self.value, x509.Certificate)
-
-    def _attribute(self, name: str) -> object:
-        for attribute in self.attributes or ():
-            if attribute["type"].native == name and len(attribute["values"]):
-                return attribute["values"][0].native
-        return None
-
-    @property
-    def trusted(self) -> bool:
-        return self._attribute("trusted_key_usage") is not None
-
-    @property
-    def friendly_name(self) -> str | None:
-        value = self._attribute("friendly_name")
-        return value if isinstance(value, str) else None
-
-    @property
-    def local_key_id(self) -> bytes | None:
-        value = self._attribute("local_key_id")
-        return value if isinstance(value, bytes) else None
+    bag: asn1_pkcs12.SafeBag
+    friendly_name: str | None
+    local_key_id: bytes | None
+    key: PrivateKeyTypes | None = None
 
 
 @dataclass
-class _Contents:
-    bags: list[_Bag] = field(default_factory=list)
+class _Plaintext:
+    """What the plaintext structure says, read before any derivation."""
+
+    key_bags: list[_KeyBag] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
-    certificates: dict[bytes, x509.Certificate] = field(default_factory=dict)  # by DER: Java repeats chains
-
-
-@dataclass
-class _Budget:
-    """Key-derivation work left for one keystore."""
-
-    remaining: int = MAX_TOTAL_ITERATIONS
-
-    def spend(self, iterations: int, blocks: int = 1) -> None:
-        if not 1 <= iterations <= MAX_ITERATIONS:
-            raise NotPkcs12Error(f"unreasonable iteration count: {iterations}")
-        self.remaining -= iterations * blocks
-        if self.remaining < 0:
-            raise NotPkcs12Error("the keystore asks for too much key-derivation work")
+    """Plaintext bags that are neither keys nor certificates (CRLs, secrets): read_keystore skips them."""
+    first_key_precedes_encryption: bool = False
+    """OpenSSL meets the first key bag before any encrypted SafeContents: ``load_pkcs12``'s key is its key."""
 
 
 # --------------------------------------------------------------------------- public API
@@ -156,32 +140,35 @@ class _Budget:
 def read_keystore(
     data: bytes, password: str, *, decrypt_key: Callable[[str], bool] | None = None
 ) -> list[KeystoreEntry]:
-    """Every entry of the keystore, in file order (order of each entry's first bag).
+    """Every entry of the keystore: key entries in file order, then certificates alone.
 
     The MAC is always verified. With ``decrypt_key``, a pkcs8ShroudedKeyBag is decrypted only
     when ``decrypt_key(its friendlyName)`` is true; the others give entries with
     ``key_left_encrypted`` (and their certificate). A key bag without a friendlyName, or whose
-    localKeyId no certificate bag shares, is always decrypted: pairing it may need its public key.
+    friendlyName no certificate shares, is always decrypted: pairing it needs its public key.
     """
-    return _pair_entries(_read_contents(data, password, decrypt_key).bags)
+    return _guarded(lambda: _read(data, password, decrypt_key))[0]
 
 
 def change_password(data: bytes, old_password: str, new_password: str) -> bytes:
-    """Re-encrypt the keystore under ``new_password``, keeping every key, certificate and attribute.
+    """Re-encrypt the keystore under ``new_password``, keeping every key, certificate, friendly
+    name and localKeyId.
 
     The result uses the modern Java layout; it is reopened with the new password (and checked
     to refuse the old one) before being returned.
     """
     _check_writable_password(new_password)
-    contents = _read_contents(data, old_password)
-    if contents.unsupported:
-        kinds = ", ".join(sorted(set(contents.unsupported)))
+    entries, unsupported = _guarded(lambda: _read(data, old_password, None))
+    if unsupported:
+        kinds = ", ".join(sorted(set(unsupported)))
         raise Pkcs12Error(f"the keystore holds entries that cannot be re-encrypted: {kinds}")
     try:
-        result = _encode_pfx(contents.bags, new_password)
+        result = build_keystore(entries, new_password)
+    except Pkcs12Error:
+        raise
     except Exception as exc:  # attributes come from the input file and may be odd
         raise Pkcs12Error("the keystore could not be re-encrypted") from exc
-    _check_rewritten(result, contents.bags, old_password, new_password)
+    _check_rewritten(result, entries, old_password, new_password)
     return result
 
 
@@ -194,154 +181,199 @@ def build_keystore(entries: Iterable[KeystoreEntry], password: str) -> bytes:
     a mismatched keystore).
     """
     _check_writable_password(password)
-    bags: list[_Bag] = []
+    key_bags: list[asn1_pkcs12.SafeBag] = []
+    cert_bags: list[asn1_pkcs12.SafeBag] = []
     for entry in entries:
-        bags.extend(_entry_bags(entry))
-    return _encode_pfx(bags, password)
+        if entry.private_key is None and entry.certificate is None:
+            raise Pkcs12Error("an entry needs a private key or a certificate")
+        local_key_id = entry.local_key_id
+        if local_key_id is None and entry.private_key is not None and entry.certificate is not None:
+            local_key_id = hashlib.sha1(_cert_der(entry.certificate)).digest()
+        attributes = _attributes(entry.alias, local_key_id, entry.trusted and entry.private_key is None)
+        if entry.private_key is not None:
+            key_bags.append(_safe_bag("pkcs8_shrouded_key_bag", _shroud(entry.private_key, password), attributes))
+        if entry.certificate is not None:
+            value = {"cert_id": "x509", "cert_value": asn1_x509.Certificate.load(_cert_der(entry.certificate))}
+            cert_bags.append(_safe_bag("cert_bag", value, attributes))
+    return _encode_pfx(key_bags, cert_bags, password)
 
 
 # --------------------------------------------------------------------------- reading
 
 
-def _read_contents(data: bytes, password: str, decrypt_key: Callable[[str], bool] | None = None) -> _Contents:
+_Read = tuple[list[KeystoreEntry], list[str]]
+
+
+def _guarded(read: Callable[[], _Read]) -> _Read:
     try:
-        return _decode(data, password, decrypt_key)
+        return read()
     except Pkcs12Error:
         raise
     except Exception as exc:  # asn1crypto/cryptography raise many types on hostile input
         raise NotPkcs12Error("malformed PKCS#12 keystore") from exc
 
 
-def _decode(data: bytes, password: str, decrypt_key: Callable[[str], bool] | None) -> _Contents:
-    pfx = asn1_pkcs12.Pfx.load(bytes(data), strict=True)
+def _read(data: bytes, password: str, decrypt_key: Callable[[str], bool] | None) -> _Read:
+    """The entries, and the kinds of plaintext bags that are neither keys nor certificates."""
+    secret = _password_bytes(password)
+    plaintext = _walk_plaintext(bytes(data))
+    try:
+        loaded = crypto_pkcs12.load_pkcs12(bytes(data), secret)
+    except ValueError as exc:  # the structure is sound: the MAC, a decryption or the first key failed
+        if str(exc).startswith("Invalid password"):  # cryptography's message for the first two
+            raise WrongPasswordError("wrong password (MAC verification or decryption failed)") from exc
+        raise NotPkcs12Error(f"the keystore's content cannot be loaded: {exc}") from exc
+    if loaded.key is not None and not plaintext.key_bags:
+        raise NotPkcs12Error("private keys inside encrypted content are not supported")
+    certificates = [*([loaded.cert] if loaded.cert else []), *loaded.additional_certs]
+    if len(plaintext.key_bags) + len(certificates) > MAX_BAGS:
+        raise NotPkcs12Error(f"more than {MAX_BAGS} SafeBags")
+    for certificate in certificates:
+        _check_certificate(certificate.certificate)
+    names = {_name(c.friendly_name) for c in certificates} - {None}
+    for index, key_bag in enumerate(plaintext.key_bags):
+        name = key_bag.friendly_name
+        if decrypt_key is None or name is None or name not in names or decrypt_key(name):
+            reuse = index == 0 and plaintext.first_key_precedes_encryption and loaded.key is not None
+            key_bag.key = loaded.key if reuse else _decrypt_key(key_bag.bag, secret)
+    return _pair_entries(plaintext.key_bags, certificates), plaintext.unsupported
+
+
+def _password_bytes(password: str) -> bytes:
+    """UTF-8 (ASCII for Java); OpenSSL reads a password up to its first NUL, so none may hold one."""
+    try:
+        secret = password.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise WrongPasswordError("the password cannot be encoded") from exc
+    if b"\x00" in secret:
+        raise WrongPasswordError("the password holds a NUL character")
+    return secret
+
+
+def _walk_plaintext(data: bytes) -> _Plaintext:
+    """Key bags and the cost of every derivation, from the structure alone (nothing decrypted)."""
+    pfx = asn1_pkcs12.Pfx.load(data, strict=True)
     if pfx["version"].native != "v3":
         raise NotPkcs12Error("not a PKCS#12 v3 keystore")
     auth_safe = pfx["auth_safe"]
     if auth_safe["content_type"].native != "data":
         raise NotPkcs12Error("unsupported AuthenticatedSafe content type")
-    safe_der = auth_safe["content"].native
-    budget = _Budget()
     mac_data = pfx["mac_data"]
-    if mac_data.native is not None:
-        _verify_mac(mac_data, safe_der, password, budget)
-    contents = _Contents()
-    for content_info in asn1_pkcs12.AuthenticatedSafe.load(safe_der, strict=True):
-        safe_contents_der = _open_content_info(content_info, password, budget)
-        _decode_safe_contents(safe_contents_der, contents)
-    _decrypt_keys(contents, password, budget, decrypt_key)
-    return contents
-
-
-def _verify_mac(mac_data: asn1_pkcs12.MacData, safe_der: bytes, password: str, budget: _Budget) -> None:
-    hash_name = mac_data["mac"]["digest_algorithm"]["algorithm"].native
-    if hash_name not in ("sha1", "sha224", "sha256", "sha384", "sha512"):
-        raise NotPkcs12Error(f"unsupported MAC algorithm: {hash_name}")
-    expected = mac_data["mac"]["digest"].native
-    salt = mac_data["mac_salt"].native
-    iterations = mac_data["iterations"].native
-    for secret in _pkcs12_password_candidates(password):
-        key = _pkcs12_kdf(hash_name, secret, salt, _MAC_ID, iterations, hashlib.new(hash_name).digest_size, budget)
-        if hmac.compare_digest(hmac.new(key, safe_der, hash_name).digest(), expected):
-            return
-    raise WrongPasswordError("wrong password (MAC verification failed)")
-
-
-def _pkcs12_password_candidates(password: str) -> list[bytes]:
-    """Java/OpenSSL encoding; an empty password is also tried as no bytes at all (OpenSSL quirk)."""
-    candidates = [_bmp_password(password)]
-    if not password:
-        candidates.append(b"")
-    return candidates
-
-
-def _bmp_password(password: str) -> bytes:
-    try:
-        return password.encode("utf-16-be") + b"\x00\x00"
-    except UnicodeEncodeError as exc:
-        raise WrongPasswordError("the password cannot be encoded") from exc
-
-
-def _utf8_password(password: str) -> bytes:
-    try:
-        return password.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise WrongPasswordError("the password cannot be encoded") from exc
-
-
-def _open_content_info(content_info: cms.ContentInfo, password: str, budget: _Budget) -> bytes:
-    content_type = content_info["content_type"].native
-    if content_type == "data":
-        return content_info["content"].native
-    if content_type == "encrypted_data":
-        encrypted = content_info["content"]["encrypted_content_info"]
-        if encrypted["content_type"].native != "data":
-            raise NotPkcs12Error("unsupported encrypted content type")
-        return _decrypt(
-            encrypted["content_encryption_algorithm"], encrypted["encrypted_content"].native, password, budget
-        )
-    raise NotPkcs12Error(f"unsupported SafeContents wrapper: {content_type}")
-
-
-def _decode_safe_contents(der: bytes, contents: _Contents) -> None:
-    for bag in asn1_pkcs12.SafeContents.load(der, strict=True):
-        if len(contents.bags) + len(contents.unsupported) >= MAX_BAGS:
-            raise NotPkcs12Error(f"more than {MAX_BAGS} SafeBags")
-        bag_id = bag["bag_id"].native
-        attributes = bag["bag_attributes"] if bag["bag_attributes"].native is not None else None
-        if bag_id == "pkcs8_shrouded_key_bag":
-            contents.bags.append(_Bag(b"", None, attributes, shrouded=bag["bag_value"]))
-        elif bag_id == "key_bag":
-            pkcs8 = bag["bag_value"].dump()
-            contents.bags.append(_Bag(pkcs8, _load_private_key(pkcs8), attributes))
-        elif bag_id == "cert_bag" and bag["bag_value"]["cert_id"].native == "x509":
-            cert_der = bytes(bag["bag_value"]["cert_value"])  # as stored: re-encoding it costs up to 5 ms
-            if cert_der not in contents.certificates:
-                contents.certificates[cert_der] = _load_certificate(cert_der)
-            contents.bags.append(_Bag(cert_der, contents.certificates[cert_der], attributes))
-        else:
-            contents.unsupported.append(str(bag_id))
-
-
-def _decrypt_keys(
-    contents: _Contents, password: str, budget: _Budget, decrypt_key: Callable[[str], bool] | None
-) -> None:
-    """Decrypt the shrouded key bags, or those ``decrypt_key`` asks for (see :func:`read_keystore`)."""
-    certificate_ids = {bag.local_key_id for bag in contents.bags if not bag.is_key} - {None}
-    for index, bag in enumerate(contents.bags):
-        if bag.shrouded is None:
+    if mac_data.native is None:
+        raise NoMacError("the keystore has no MAC")
+    budget = _Budget()
+    _spend_mac(mac_data, budget)
+    plaintext = _Plaintext()
+    seen_encryption = bags = 0
+    for content_info in asn1_pkcs12.AuthenticatedSafe.load(auth_safe["content"].native, strict=True):
+        content_type = content_info["content_type"].native
+        if content_type == "encrypted_data":
+            encrypted = content_info["content"]["encrypted_content_info"]
+            _spend_encryption(encrypted["content_encryption_algorithm"], budget)
+            seen_encryption += 1
             continue
-        name = bag.friendly_name
-        if decrypt_key is None or name is None or bag.local_key_id not in certificate_ids or decrypt_key(name):
-            info = bag.shrouded
-            pkcs8 = _decrypt(info["encryption_algorithm"], info["encrypted_data"].native, password, budget)
-            contents.bags[index] = _Bag(pkcs8, _load_private_key(pkcs8), bag.attributes)
+        if content_type != "data":
+            raise NotPkcs12Error(f"unsupported SafeContents wrapper: {content_type}")
+        for bag in asn1_pkcs12.SafeContents.load(content_info["content"].native, strict=True):
+            bags += 1
+            if bags > MAX_BAGS:
+                raise NotPkcs12Error(f"more than {MAX_BAGS} SafeBags")
+            bag_id = bag["bag_id"].native
+            if bag_id == "pkcs8_shrouded_key_bag":
+                _spend_encryption(bag["bag_value"]["encryption_algorithm"], budget)
+            elif bag_id == "safe_contents":  # OpenSSL would decrypt keys nested there, unbudgeted
+                raise NotPkcs12Error("nested SafeContents are not supported")
+            elif bag_id != "key_bag":
+                if bag_id != "cert_bag":  # certificates come from the library
+                    plaintext.unsupported.append(str(bag_id))
+                continue
+            if not plaintext.key_bags:
+                plaintext.first_key_precedes_encryption = not seen_encryption
+            plaintext.key_bags.append(_key_bag(bag))
+    return plaintext
 
 
-def _load_certificate(der: bytes) -> x509.Certificate:
-    certificate = x509.load_der_x509_certificate(der)
-    # cryptography parses some fields lazily: fail now rather than when a caller reads them
-    certificate.subject, certificate.issuer, certificate.serial_number  # noqa: B018
-    certificate.not_valid_before_utc, certificate.not_valid_after_utc  # noqa: B018
-    return certificate
+def _key_bag(bag: asn1_pkcs12.SafeBag) -> _KeyBag:
+    friendly_name = local_key_id = None
+    if bag["bag_attributes"].native is not None:
+        for attribute in bag["bag_attributes"]:
+            values = attribute["values"]
+            if not len(values):
+                continue
+            value = values[0].native
+            if attribute["type"].native == "friendly_name" and friendly_name is None and isinstance(value, str):
+                friendly_name = value
+            if attribute["type"].native == "local_key_id" and local_key_id is None and isinstance(value, bytes):
+                local_key_id = value
+    return _KeyBag(bag, friendly_name, local_key_id)
 
 
-def _load_private_key(pkcs8: bytes) -> PrivateKeyTypes:
-    keys.PrivateKeyInfo.load(pkcs8, strict=True)  # a wrong key decrypts to garbage: fail here
-    # OpenSSL's own RSA check tests p and q for primality: about 50 ms per 2048-bit key, two thirds
-    # of a keystore's validation. The consistency check below is what keeps an RSA key safe to hand
-    # to OpenSSL; primality adds nothing for a key that matches its certificate, since a CA-signed
-    # modulus has no factorisation other than its two primes (validation checks the pair).
-    key = serialization.load_der_private_key(pkcs8, password=None, unsafe_skip_rsa_key_validation=True)
+@dataclass
+class _Budget:
+    """Key-derivation work left for one keystore."""
+
+    remaining: int = MAX_TOTAL_ITERATIONS
+
+    def spend(self, iterations: object, blocks: int = 1) -> None:
+        if not isinstance(iterations, int) or iterations < 1:
+            raise NotPkcs12Error(f"malformed iteration count: {iterations!r}")
+        if iterations > MAX_ITERATIONS:
+            raise TooCostlyError(f"unreasonable iteration count: {iterations} (at most {MAX_ITERATIONS})")
+        self.remaining -= iterations * blocks
+        if self.remaining < 0:
+            raise TooCostlyError(f"the keystore asks for more than {MAX_TOTAL_ITERATIONS} iterations in all")
+
+
+def _hash_blocks(hash_name: str, length: int) -> int:
+    if hash_name not in _HASHES:
+        raise NotPkcs12Error(f"unsupported hash: {hash_name}")
+    return -(-length // hashlib.new(hash_name).digest_size)
+
+
+def _spend_mac(mac_data: asn1_pkcs12.MacData, budget: _Budget) -> None:
+    hash_name = mac_data["mac"]["digest_algorithm"]["algorithm"].native
+    budget.spend(mac_data["iterations"].native, _hash_blocks(hash_name, 1))
+
+
+def _spend_encryption(algorithm: algos.EncryptionAlgorithm, budget: _Budget) -> None:
+    """The derivations one encrypted item costs: PKCS#12 PBE (key, then IV) or PBES2 (PBKDF2)."""
+    name = algorithm["algorithm"].native
+    if name in _PBE_KEY_LENGTHS:
+        iterations = algorithm["parameters"]["iterations"].native
+        budget.spend(iterations, _hash_blocks("sha1", _PBE_KEY_LENGTHS[name]))
+        budget.spend(iterations, _hash_blocks("sha1", 8))
+        return
+    if name != "pbes2":
+        raise NotPkcs12Error(f"unsupported encryption algorithm: {name}")
+    params = algorithm["parameters"]
+    kdf, cipher_name = params["key_derivation_func"], params["encryption_scheme"]["algorithm"].native
+    if kdf["algorithm"].native != "pbkdf2" or cipher_name not in _PBES2_KEY_LENGTHS:
+        raise NotPkcs12Error(f"unsupported PBES2 scheme: {kdf['algorithm'].native}/{cipher_name}")
+    kdf_params = kdf["parameters"]
+    prf = kdf_params["prf"]["algorithm"].native
+    budget.spend(kdf_params["iteration_count"].native, _hash_blocks(prf, _PBES2_KEY_LENGTHS[cipher_name]))
+
+
+def _decrypt_key(bag: asn1_pkcs12.SafeBag, secret: bytes) -> PrivateKeyTypes:
+    """A key bag's private key: ``cryptography`` decrypts the PKCS#8 EncryptedPrivateKeyInfo.
+
+    OpenSSL's RSA check tests p and q for primality: about 50 ms per 2048-bit key. The
+    consistency check below is what keeps an RSA key safe to hand to OpenSSL; primality adds
+    nothing for a key that matches its certificate (validation checks the pair).
+    """
+    der = bag["bag_value"].untag().dump()
+    password = secret if bag["bag_id"].native == "pkcs8_shrouded_key_bag" else None
+    try:
+        key = serialization.load_der_private_key(der, password=password, unsafe_skip_rsa_key_validation=True)
+    except ValueError as exc:  # the MAC held, so the key bag's own encryption or content is wrong
+        raise NotPkcs12Error("a private key cannot be decrypted or parsed") from exc
     if isinstance(key, rsa.RSAPrivateKey):
         _check_rsa_key(key.private_numbers())
     return key
 
 
 def _check_rsa_key(numbers: rsa.RSAPrivateNumbers) -> None:
-    """RSA_check_key's checks but primality: n = pq, e and d inverse modulo lcm(p-1, q-1), CRT values.
-
-    ValueError when they do not hold (reported as a malformed keystore).
-    """
+    """RSA_check_key's checks but primality: n = pq, e and d inverse modulo lcm(p-1, q-1), CRT values."""
     n, e = numbers.public_numbers.n, numbers.public_numbers.e
     p, q, d = numbers.p, numbers.q, numbers.d
     consistent = (
@@ -358,49 +390,71 @@ def _check_rsa_key(numbers: rsa.RSAPrivateNumbers) -> None:
         and numbers.iqmp * q % p == 1
     )
     if not consistent:
-        raise ValueError("inconsistent RSA private key")
+        raise NotPkcs12Error("inconsistent RSA private key")
+
+
+def _check_certificate(certificate: x509.Certificate) -> None:
+    # cryptography parses some fields lazily: fail now rather than when a caller reads them
+    certificate.subject, certificate.issuer, certificate.serial_number  # noqa: B018
+    certificate.not_valid_before_utc, certificate.not_valid_after_utc  # noqa: B018
+
+
+def _name(friendly_name: bytes | None) -> str | None:
+    return friendly_name.decode("utf-8", "replace") if friendly_name is not None else None
 
 
 # --------------------------------------------------------------------------- pairing
 
 
-def _pair_entries(bags: Sequence[_Bag]) -> list[KeystoreEntry]:
-    cert_indexes = [i for i, bag in enumerate(bags) if not bag.is_key]
-    paired: dict[int, int] = {}  # cert bag index -> key bag index
-    for key_index, key_bag in enumerate(bags):
-        if key_bag.is_key:
-            cert_index = _matching_certificate(key_bag, bags, [i for i in cert_indexes if i not in paired])
-            if cert_index is not None:
-                paired[cert_index] = key_index
-    positioned: list[tuple[int, KeystoreEntry]] = []
-    for key_index, key_bag in enumerate(bags):
-        if key_bag.is_key:
-            cert_index = next((c for c, k in paired.items() if k == key_index), None)
-            cert_bag = bags[cert_index] if cert_index is not None else None
-            position = min(key_index, cert_index if cert_index is not None else key_index)
-            positioned.append((position, _entry(key_bag, cert_bag)))
-    for cert_index in cert_indexes:
-        if cert_index not in paired:
-            positioned.append((cert_index, _entry(None, bags[cert_index])))
-    return [entry for _, entry in sorted(positioned, key=lambda item: item[0])]
+def _pair_entries(key_bags: Sequence[_KeyBag], certificates: Sequence[crypto_pkcs12.PKCS12Certificate]) -> list[KeystoreEntry]:
+    unpaired = list(range(len(certificates)))
+    paired: list[tuple[_KeyBag, int | None]] = []
+    for key_bag in key_bags:
+        index = _matching_certificate(key_bag, certificates, unpaired)
+        if index is not None:
+            unpaired.remove(index)
+        paired.append((key_bag, index))
+    entries = [
+        KeystoreEntry(
+            alias=key_bag.friendly_name or (_name(certificates[index].friendly_name) if index is not None else None),
+            local_key_id=key_bag.local_key_id,
+            certificate=certificates[index].certificate if index is not None else None,
+            private_key=key_bag.key,
+            key_left_encrypted=key_bag.key is None,
+        )
+        for key_bag, index in paired
+    ]
+    for index in unpaired:
+        alias, certificate = _name(certificates[index].friendly_name), certificates[index].certificate
+        entries.append(KeystoreEntry(alias, None, certificate, trusted=_is_trusted_alias(alias, certificate)))
+    return entries
 
 
-def _matching_certificate(key_bag: _Bag, bags: Sequence[_Bag], candidates: list[int]) -> int | None:
-    matchers: list[Callable[[_Bag], bool]] = []
-    if key_bag.local_key_id is not None:
-        matchers.append(lambda cert: cert.local_key_id == key_bag.local_key_id)
+def _matching_certificate(
+    key_bag: _KeyBag, certificates: Sequence[crypto_pkcs12.PKCS12Certificate], candidates: list[int]
+) -> int | None:
     if key_bag.friendly_name is not None:
-        matchers.append(lambda cert: cert.friendly_name == key_bag.friendly_name)
-    if key_bag.value is not None:  # a key left encrypted is paired by its attributes only
-        matchers.append(lambda cert: _same_public_key(key_bag.value, cert.value))
-    for matches in matchers:
         for index in candidates:
-            if matches(bags[index]):
+            if _name(certificates[index].friendly_name) == key_bag.friendly_name:
+                return index
+    if key_bag.key is not None:  # a key left encrypted is paired by its friendly name only
+        for index in candidates:
+            if _same_public_key(key_bag.key, certificates[index].certificate):
                 return index
     return None
 
 
-def _same_public_key(private_key: object, certificate: object) -> bool:
+def _is_trusted_alias(alias: str | None, certificate: x509.Certificate) -> bool:
+    """Java names a chain certificate by its subject DN, a trusted entry by the alias it was given."""
+    if alias is None:
+        return False
+    try:
+        return x509.Name.from_rfc4514_string(alias).rfc4514_string() != certificate.subject.rfc4514_string()
+    except ValueError:
+        return True
+
+
+def _same_public_key(private_key: object, certificate: x509.Certificate) -> bool:
     try:
         return public_key_der(private_key.public_key()) == public_key_der(certificate.public_key())  # type: ignore[attr-defined]
     except Exception:  # unsupported key types simply do not match
@@ -414,200 +468,12 @@ def public_key_der(public_key: object) -> bytes:
     )
 
 
-def _entry(key_bag: _Bag | None, cert_bag: _Bag | None) -> KeystoreEntry:
-    named = [bag for bag in (key_bag, cert_bag) if bag is not None]
-    return KeystoreEntry(
-        alias=next((bag.friendly_name for bag in named if bag.friendly_name is not None), None),
-        local_key_id=next((bag.local_key_id for bag in named if bag.local_key_id is not None), None),
-        certificate=cert_bag.value if cert_bag is not None else None,  # type: ignore[arg-type]
-        private_key=key_bag.value if key_bag is not None else None,  # type: ignore[arg-type]
-        trusted=key_bag is None and cert_bag is not None and cert_bag.trusted,
-        key_left_encrypted=key_bag is not None and key_bag.value is None,
-    )
-
-
-# --------------------------------------------------------------------------- decryption
-
-
-def _decrypt(algorithm: algos.EncryptionAlgorithm, ciphertext: bytes, password: str, budget: _Budget) -> bytes:
-    name = algorithm["algorithm"].native
-    if name == "pbes2":
-        decrypt, key, iv = _pbes2_cipher(algorithm["parameters"], password, budget)
-    elif name in _PKCS12_PBE:
-        key_length, decrypt = _PKCS12_PBE[name]
-        params = algorithm["parameters"]
-        salt, iterations = params["salt"].native, params["iterations"].native
-        secret = _bmp_password(password)
-        key = _pkcs12_kdf("sha1", secret, salt, _KEY_ID, iterations, key_length, budget)
-        iv = _pkcs12_kdf("sha1", secret, salt, _IV_ID, iterations, 8, budget)
-    else:
-        raise NotPkcs12Error(f"unsupported encryption algorithm: {name}")
-    block_size = len(iv)
-    if not ciphertext or len(ciphertext) % block_size:
-        raise NotPkcs12Error("encrypted content is not a whole number of blocks")
-    return _unpad(decrypt(key, iv, ciphertext), block_size)
-
-
-_PBES2_CIPHERS: dict[str, tuple[int, int]] = {  # name -> (key length, IV length)
-    "aes128_cbc": (16, 16),
-    "aes192_cbc": (24, 16),
-    "aes256_cbc": (32, 16),
-    "tripledes_3key": (24, 8),
-}
-
-
-def _pbes2_cipher(
-    params: algos.Pbes2Params, password: str, budget: _Budget
-) -> tuple[Callable[[bytes, bytes, bytes], bytes], bytes, bytes]:
-    kdf, scheme = params["key_derivation_func"], params["encryption_scheme"]
-    if kdf["algorithm"].native != "pbkdf2":
-        raise NotPkcs12Error("unsupported PBES2 key derivation")
-    cipher_name = scheme["algorithm"].native
-    if cipher_name not in _PBES2_CIPHERS:
-        raise NotPkcs12Error(f"unsupported PBES2 cipher: {cipher_name}")
-    key_length, iv_length = _PBES2_CIPHERS[cipher_name]
-    iv = scheme["parameters"].native
-    kdf_params = kdf["parameters"]
-    salt = kdf_params["salt"].native
-    iterations = kdf_params["iteration_count"].native
-    prf = kdf_params["prf"]["algorithm"].native
-    if kdf_params["key_length"].native not in (None, key_length):
-        raise NotPkcs12Error("PBES2 key length does not match the cipher")
-    if not isinstance(iv, bytes) or len(iv) != iv_length or not isinstance(salt, bytes):
-        raise NotPkcs12Error("malformed PBES2 parameters")
-    if prf not in ("sha1", "sha224", "sha256", "sha384", "sha512"):
-        raise NotPkcs12Error(f"unsupported PBKDF2 PRF: {prf}")
-    budget.spend(iterations, -(-key_length // hashlib.new(prf).digest_size))
-    key = hashlib.pbkdf2_hmac(prf, _utf8_password(password), salt, iterations, key_length)
-    decrypt = _aes_cbc_decrypt if cipher_name.startswith("aes") else _tripledes_cbc_decrypt
-    return decrypt, key, iv
-
-
-def _unpad(padded: bytes, block_size: int) -> bytes:
-    pad = padded[-1]
-    if not 1 <= pad <= block_size or padded[-pad:] != bytes([pad]) * pad:
-        raise WrongPasswordError("decryption failed: wrong password")
-    return padded[:-pad]
-
-
-def _cbc(algorithm: algorithms.BlockCipherAlgorithm, iv: bytes, data: bytes, *, encrypt: bool) -> bytes:
-    cipher = Cipher(algorithm, modes.CBC(iv))
-    context = cipher.encryptor() if encrypt else cipher.decryptor()
-    return context.update(data) + context.finalize()
-
-
-def _aes_cbc_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
-    return _cbc(algorithms.AES(key), iv, data, encrypt=False)
-
-
-def _tripledes_cbc_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
-    return _cbc(TripleDES(key), iv, data, encrypt=False)
-
-
-def _pkcs12_kdf(
-    hash_name: str, secret: bytes, salt: bytes, purpose: int, iterations: int, length: int, budget: _Budget
-) -> bytes:
-    """RFC 7292 appendix B.2 key derivation, its work checked against the budget first."""
-    if not isinstance(salt, bytes) or not isinstance(iterations, int):
-        raise NotPkcs12Error("malformed key-derivation parameters")
-    budget.spend(iterations, -(-length // hashlib.new(hash_name).digest_size))
-    return pkcs12_kdf.derive(hash_name, secret, salt, purpose, iterations, length)
-
-
-# RC2 (RFC 2268), decryption only: legacy Java encrypts certificates with PBE-SHA1-RC2-40.
-_RC2_PITABLE = bytes.fromhex(
-    "d978f9c419ddb5ed28e9fd794aa0d89dc67e37832b76538e624c6488448bfba2"
-    "179a59f587b34f1361456d8d09817d32bd8f40eb86b77b0bf09521225c6b4e82"
-    "54d66593ce60b21c7356c014a78cf1dc1275ca1f3bbee4d1423dd430a33cb626"
-    "6fbf0eda4669075727f21d9bbc944303f811c7f690ef3ee706c3d52fc8661ed7"
-    "08e8eade8052eef784aa72ac354d6a2a961ad2715a1549744b9fd05e0418a4ec"
-    "c2e0416e0f51cbcc2491af50a1f47039997c3a8523b8b47afc02365b25559731"
-    "2d5dfa98e38a92ae05df2910676cbac9d300e6cfe19ea82c6316013f58e289a9"
-    "0d38341bab33ffb0bb480c5fb9b1cd2ec5f3db47e5a59c770aa62068fe7fc1ad"
-)
-
-
-def _rc2_expand_key(key: bytes, effective_bits: int) -> list[int]:
-    expanded = bytearray(key) + bytearray(128 - len(key))
-    for i in range(len(key), 128):
-        expanded[i] = _RC2_PITABLE[(expanded[i - 1] + expanded[i - len(key)]) & 0xFF]
-    t8 = (effective_bits + 7) // 8
-    expanded[128 - t8] = _RC2_PITABLE[expanded[128 - t8] & (0xFF >> (8 * t8 - effective_bits))]
-    for i in range(127 - t8, -1, -1):
-        expanded[i] = _RC2_PITABLE[expanded[i + 1] ^ expanded[i + t8]]
-    return [expanded[2 * i] | expanded[2 * i + 1] << 8 for i in range(64)]
-
-
-def _rc2_decrypt_words(k: list[int], r0: int, r1: int, r2: int, r3: int) -> tuple[int, int, int, int]:
-    """One block as four 16-bit words, unrolled (16 mixing rounds and 2 mashings, in reverse)."""
-    j = 63
-    for rounds in (5, 6, 5):
-        for _ in range(rounds):
-            r3 = ((r3 >> 5) | (r3 << 11)) & 0xFFFF
-            r3 = (r3 - k[j] - (r2 & r1) - (~r2 & r0)) & 0xFFFF
-            r2 = ((r2 >> 3) | (r2 << 13)) & 0xFFFF
-            r2 = (r2 - k[j - 1] - (r1 & r0) - (~r1 & r3)) & 0xFFFF
-            r1 = ((r1 >> 2) | (r1 << 14)) & 0xFFFF
-            r1 = (r1 - k[j - 2] - (r0 & r3) - (~r0 & r2)) & 0xFFFF
-            r0 = ((r0 >> 1) | (r0 << 15)) & 0xFFFF
-            r0 = (r0 - k[j - 3] - (r3 & r2) - (~r3 & r1)) & 0xFFFF
-            j -= 4
-        if j > 0:  # r-mashing after the 5th and 11th mixing rounds
-            r3 = (r3 - k[r2 & 63]) & 0xFFFF
-            r2 = (r2 - k[r1 & 63]) & 0xFFFF
-            r1 = (r1 - k[r0 & 63]) & 0xFFFF
-            r0 = (r0 - k[r3 & 63]) & 0xFFFF
-    return r0, r1, r2, r3
-
-
-def _rc2_cbc_decrypt(key: bytes, iv: bytes, data: bytes, effective_bits: int) -> bytes:
-    expanded = _rc2_expand_key(key, effective_bits)
-    count = len(data) // 2  # RC2 works on little-endian 16-bit words
-    words = struct.unpack(f"<{count}H", data)
-    previous = struct.unpack("<4H", iv)
-    output: list[int] = []
-    for start in range(0, count, 4):
-        block = words[start : start + 4]
-        r0, r1, r2, r3 = _rc2_decrypt_words(expanded, *block)
-        output += (r0 ^ previous[0], r1 ^ previous[1], r2 ^ previous[2], r3 ^ previous[3])
-        previous = block
-    return struct.pack(f"<{count}H", *output)
-
-
-_PKCS12_PBE: dict[str, tuple[int, Callable[[bytes, bytes, bytes], bytes]]] = {  # name -> (key length, decrypt)
-    "pkcs12_sha1_tripledes_3key": (24, _tripledes_cbc_decrypt),
-    "pkcs12_sha1_tripledes_2key": (16, _tripledes_cbc_decrypt),
-    "pkcs12_sha1_rc2_128": (16, lambda key, iv, data: _rc2_cbc_decrypt(key, iv, data, 128)),
-    "pkcs12_sha1_rc2_40": (5, lambda key, iv, data: _rc2_cbc_decrypt(key, iv, data, 40)),
-}
-
-
 # --------------------------------------------------------------------------- writing
 
 
 def _check_writable_password(password: str) -> None:
-    if not password or not password.isascii():
+    if not password or not password.isascii() or "\x00" in password:
         raise Pkcs12Error("a keystore password must be non-empty ASCII (Java refuses anything else)")
-
-
-def _entry_bags(entry: KeystoreEntry) -> list[_Bag]:
-    certificate, private_key = entry.certificate, entry.private_key
-    if private_key is None:
-        if certificate is None:
-            raise Pkcs12Error("an entry needs a private key or a certificate")
-        attributes = _attributes(entry.alias, entry.local_key_id, entry.trusted)
-        return [_Bag(_cert_der(certificate), certificate, attributes)]
-    local_key_id = entry.local_key_id
-    if local_key_id is None and certificate is not None:
-        local_key_id = hashlib.sha1(_cert_der(certificate)).digest()
-    attributes = _attributes(entry.alias, local_key_id, trusted=False)
-    pkcs8 = private_key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    bags = [_Bag(pkcs8, private_key, attributes)]
-    if certificate is not None:
-        bags.append(_Bag(_cert_der(certificate), certificate, attributes))
-    return bags
 
 
 def _cert_der(certificate: x509.Certificate) -> bytes:
@@ -625,63 +491,61 @@ def _attributes(alias: str | None, local_key_id: bytes | None, trusted: bool) ->
     return asn1_pkcs12.Attributes(attributes) if attributes else None
 
 
-def _encode_pfx(bags: Sequence[_Bag], password: str) -> bytes:
+def _safe_bag(bag_id: str, value: object, attributes: asn1_pkcs12.Attributes | None) -> asn1_pkcs12.SafeBag:
+    safe_bag = {"bag_id": bag_id, "bag_value": value}
+    if attributes is not None:
+        safe_bag["bag_attributes"] = attributes
+    return asn1_pkcs12.SafeBag(safe_bag)
+
+
+def _shroud(private_key: PrivateKeyTypes, password: str) -> keys.EncryptedPrivateKeyInfo:
+    """PKCS#8 EncryptedPrivateKeyInfo by ``cryptography`` (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC)."""
+    der = private_key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password.encode("ascii")),
+    )
+    return keys.EncryptedPrivateKeyInfo.load(der)
+
+
+def _encode_pfx(
+    key_bags: Sequence[asn1_pkcs12.SafeBag], cert_bags: Sequence[asn1_pkcs12.SafeBag], password: str
+) -> bytes:
     """Java 17 layout: shrouded keys, then certificates in a PBES2-encrypted SafeContents."""
-    key_bags = [_safe_bag("pkcs8_shrouded_key_bag", _shroud(bag.der, password), bag) for bag in bags if bag.is_key]
-    cert_bags = [
-        _safe_bag("cert_bag", {"cert_id": "x509", "cert_value": asn1_x509.Certificate.load(bag.der)}, bag)
-        for bag in bags
-        if not bag.is_key
-    ]
     content_infos = []
     if key_bags:
         content_infos.append(_data_content_info(asn1_pkcs12.SafeContents(key_bags).dump()))
     if cert_bags:
-        encrypted = _pbes2_encrypt(asn1_pkcs12.SafeContents(cert_bags).dump(), password)
-        content_infos.append(
-            cms.ContentInfo(
-                {
-                    "content_type": "encrypted_data",
-                    "content": cms.EncryptedData(
-                        {
-                            "version": "v0",
-                            "encrypted_content_info": {
-                                "content_type": "data",
-                                "content_encryption_algorithm": encrypted[0],
-                                "encrypted_content": encrypted[1],
-                            },
-                        }
-                    ),
-                }
-            )
+        algorithm, ciphertext = _pbes2_encrypt(asn1_pkcs12.SafeContents(cert_bags).dump(), password)
+        encrypted_data = cms.EncryptedData(
+            {
+                "version": "v0",
+                "encrypted_content_info": {
+                    "content_type": "data",
+                    "content_encryption_algorithm": algorithm,
+                    "encrypted_content": ciphertext,
+                },
+            }
         )
+        content_infos.append(cms.ContentInfo({"content_type": "encrypted_data", "content": encrypted_data}))
     safe_der = asn1_pkcs12.AuthenticatedSafe(content_infos).dump()
     return asn1_pkcs12.Pfx(
         {"version": "v3", "auth_safe": _data_content_info(safe_der), "mac_data": _mac_data(safe_der, password)}
     ).dump()
 
 
-def _safe_bag(bag_id: str, value: object, bag: _Bag) -> asn1_pkcs12.SafeBag:
-    safe_bag = {"bag_id": bag_id, "bag_value": value}
-    if bag.attributes is not None:
-        safe_bag["bag_attributes"] = bag.attributes
-    return asn1_pkcs12.SafeBag(safe_bag)
-
-
 def _data_content_info(der: bytes) -> cms.ContentInfo:
     return cms.ContentInfo({"content_type": "data", "content": core.OctetString(der)})
 
 
-def _shroud(pkcs8: bytes, password: str) -> keys.EncryptedPrivateKeyInfo:
-    algorithm, ciphertext = _pbes2_encrypt(pkcs8, password)
-    return keys.EncryptedPrivateKeyInfo({"encryption_algorithm": algorithm, "encrypted_data": ciphertext})
-
-
 def _pbes2_encrypt(plaintext: bytes, password: str) -> tuple[algos.EncryptionAlgorithm, bytes]:
+    """PBES2 (RFC 8018) from ``cryptography``'s PBKDF2-HMAC-SHA256, AES-256-CBC and PKCS#7 padding."""
     salt, iv = os.urandom(20), os.urandom(16)
-    key = hashlib.pbkdf2_hmac("sha256", password.encode("ascii"), salt, WRITE_ITERATIONS, 32)
-    pad = 16 - len(plaintext) % 16
-    ciphertext = _cbc(algorithms.AES(key), iv, plaintext + bytes([pad]) * pad, encrypt=True)
+    key = PBKDF2HMAC(hashes.SHA256(), 32, salt, WRITE_ITERATIONS).derive(password.encode("ascii"))
+    padder = padding.PKCS7(128).padder()
+    padded = padder.update(plaintext) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    ciphertext = encryptor.update(padded) + encryptor.finalize()
     algorithm = algos.EncryptionAlgorithm(
         {
             "algorithm": "pbes2",
@@ -702,9 +566,28 @@ def _pbes2_encrypt(plaintext: bytes, password: str) -> tuple[algos.EncryptionAlg
     return algorithm, ciphertext
 
 
+def _mac_key(password: str, salt: bytes, iterations: int) -> bytes:
+    """RFC 7292 appendix B.2 with SHA-256 and ID 3 (MAC key), for a 32-byte key: one hash block.
+
+    The password is a BMPString with a trailing NUL; salt and password are each repeated to a
+    multiple of the hash's 64-byte input block.
+    """
+    block = 64
+
+    def stretch(value: bytes) -> bytes:
+        length = block * -(-len(value) // block)
+        return (value * -(-length // len(value)))[:length] if value else b""
+
+    secret = password.encode("utf-16-be") + b"\x00\x00"
+    digest = hashlib.sha256(bytes([3]) * block + stretch(salt) + stretch(secret)).digest()
+    for _ in range(iterations - 1):
+        digest = hashlib.sha256(digest).digest()
+    return digest
+
+
 def _mac_data(safe_der: bytes, password: str) -> asn1_pkcs12.MacData:
     salt = os.urandom(20)
-    key = _pkcs12_kdf("sha256", _bmp_password(password), salt, _MAC_ID, WRITE_ITERATIONS, 32, _Budget())
+    key = _mac_key(password, salt, WRITE_ITERATIONS)
     return asn1_pkcs12.MacData(
         {
             "mac": {
@@ -717,17 +600,30 @@ def _mac_data(safe_der: bytes, password: str) -> asn1_pkcs12.MacData:
     )
 
 
-def _check_rewritten(result: bytes, original: Sequence[_Bag], old_password: str, new_password: str) -> None:
-    reopened = _read_contents(result, new_password).bags
+def _entry_signature(entries: Iterable[KeystoreEntry]) -> list[tuple[object, ...]]:
+    def key_der(key: PrivateKeyTypes | None) -> bytes:
+        if key is None:
+            return b""
+        return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
-    def signature(bags: Iterable[_Bag]) -> list[tuple[bool, bytes, bytes]]:
-        return sorted((bag.is_key, bag.der, bag.attributes.dump() if bag.attributes else b"") for bag in bags)
+    return sorted(
+        (
+            entry.alias or "",
+            entry.local_key_id or b"",
+            _cert_der(entry.certificate) if entry.certificate is not None else b"",
+            key_der(entry.private_key),
+            entry.trusted,
+        )
+        for entry in entries
+    )
 
-    if signature(reopened) != signature(original):
+
+def _check_rewritten(result: bytes, original: Sequence[KeystoreEntry], old_password: str, new_password: str) -> None:
+    if _entry_signature(read_keystore(result, new_password)) != _entry_signature(original):
         raise Pkcs12Error("the re-encrypted keystore does not hold the same entries")
     if old_password != new_password:
         try:
-            _read_contents(result, old_password)
+            read_keystore(result, old_password)
         except WrongPasswordError:
             return
         raise Pkcs12Error("the re-encrypted keystore still opens with the old password")

@@ -25,7 +25,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ehealth_certs.pkcs12 import (
     KeystoreEntry,
+    NoMacError,
     Pkcs12Error,
+    TooCostlyError,
     WrongPasswordError,
     public_key_der,
     read_keystore,
@@ -57,6 +59,8 @@ class ErrorCode(StrEnum):
 
     TOO_LARGE = "too_large"
     NOT_PKCS12 = "not_pkcs12"
+    NO_MAC = "no_mac"
+    TOO_COSTLY = "too_costly"
     WRONG_PASSWORD = "wrong_password"
     NO_AUTHENTICATION_ENTRY = "no_authentication_entry"
     KEY_MISMATCH = "key_mismatch"
@@ -80,6 +84,15 @@ _MESSAGES = {
     "not_pkcs12": _(
         "This file is not an eHealth keystore (a .p12 or .acc-p12 file). "
         "Make sure you picked the keystore, not the ETK or another file."
+    ),
+    "no_mac": _(
+        "This keystore has no integrity check (MAC), which every eHealth keystore has: it was altered or "
+        "not written by the eHealth Certificate Manager. Pick the keystore from your ehealth/keystore folder."
+    ),
+    "too_costly": _(
+        "This keystore asks for far more password-hashing work than an eHealth keystore (more than a million "
+        "iterations for one step, or two million in all): it was not written by the eHealth Certificate Manager. "
+        "Pick the keystore from your ehealth/keystore folder."
     ),
     "wrong_password": _("The password does not open this keystore."),
     "no_authentication_entry": _(
@@ -273,6 +286,10 @@ def _read(data: bytes, password: str) -> list[KeystoreEntry]:
         return read_keystore(data, password, decrypt_key=_is_authentication_alias)
     except WrongPasswordError as exc:
         raise _Failure(ErrorCode.WRONG_PASSWORD) from exc
+    except NoMacError as exc:
+        raise _Failure(ErrorCode.NO_MAC) from exc
+    except TooCostlyError as exc:
+        raise _Failure(ErrorCode.TOO_COSTLY) from exc
     except Pkcs12Error as exc:  # NotPkcs12Error, or anything else unreadable
         raise _Failure(ErrorCode.NOT_PKCS12) from exc
 

@@ -363,6 +363,25 @@ def _run_keytool_merge(entries: Sequence[StoreEntry], password: str, legacy: boo
         return destination.read_bytes()
 
 
+def openssl_keystore(entry: KeyEntry, *options: str, password: str = PASSWORD, name: bool = True) -> bytes:
+    """One key entry and its chain written by ``openssl pkcs12 -export`` with ``options``
+    (e.g. ``-keypbe NONE``); ``name``: the entry gets ``entry.alias`` as friendlyName."""
+    with tempfile.TemporaryDirectory() as tmp:
+        key, cert, chain, out = (Path(tmp, name_) for name_ in ("key.pem", "cert.pem", "chain.pem", "out.p12"))
+        key.write_bytes(
+            entry.key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        cert.write_bytes(pem_certificate(entry.cert))
+        chain.write_bytes(b"".join(pem_certificate(ca) for ca in entry.chain))
+        command = ["openssl", "pkcs12", "-export", "-inkey", str(key), "-in", str(cert), "-out", str(out),
+                   "-passout", f"pass:{password}", *(["-certfile", str(chain)] if entry.chain else []),
+                   *(["-name", entry.alias] if name else []), *options]  # fmt: skip
+        subprocess.run(command, capture_output=True, timeout=60, check=True)
+        return out.read_bytes()
+
+
 _LIST_LINE = re.compile(r"^(?P<alias>[^,\n]+), .+, (?P<kind>\w+Entry),\s*$", re.MULTILINE)
 
 

@@ -175,23 +175,6 @@ def test_absurd_iteration_count_is_refused_quickly(python_keystore: bytes) -> No
     assert time.perf_counter() - started < 1
 
 
-@pytest.mark.parametrize(
-    ("key", "effective_bits", "plaintext", "ciphertext"),
-    [  # RFC 2268 section 5
-        ("0000000000000000", 63, "0000000000000000", "ebb773f993278eff"),
-        ("ffffffffffffffff", 64, "ffffffffffffffff", "278b27e42e2f0d49"),
-        ("3000000000000000", 64, "1000000000000001", "30649edf9be7d2c2"),
-        ("88", 64, "0000000000000000", "61a8a244adacccf0"),
-        ("88bca90e90875a", 64, "0000000000000000", "6ccf4308974c267f"),
-        ("88bca90e90875a7f0f79c384627bafb2", 64, "0000000000000000", "1a807d272bbe5db1"),
-        ("88bca90e90875a7f0f79c384627bafb2", 128, "0000000000000000", "2269552ab0f85ca6"),
-    ],
-)
-def test_rc2_matches_rfc_2268(key: str, effective_bits: int, plaintext: str, ciphertext: str) -> None:
-    iv = bytes(8)  # one block of CBC with a zero IV is the bare block cipher
-    assert pkcs12._rc2_cbc_decrypt(bytes.fromhex(key), iv, bytes.fromhex(ciphertext), effective_bits).hex() == plaintext
-
-
 @pytest.mark.parametrize("name", ["modern", "legacy-encryption-first"])
 def test_change_password_keeps_every_entry_and_keytool_reads_it(name: str, java_keystores: dict[str, bytes]) -> None:
     original = java_keystores[name]
@@ -285,16 +268,18 @@ def test_keys_left_encrypted_keep_their_entry(name: str, java_keystores: dict[st
     assert public_key_der(auth_entry.private_key.public_key()) == public_key_der(auth_entry.certificate.public_key())
 
 
+@pytest.mark.parametrize(("name", "all_keys", "authentication_only"), [("legacy", 2, 0), ("legacy-encryption-first", 2, 1)])
 def test_keys_left_encrypted_cost_no_key_derivation(
-    java_keystores: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+    name: str, all_keys: int, authentication_only: int, java_keystores: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    derivations = count_calls(monkeypatch, pkcs12.pkcs12_kdf, "derive")
+    """load_pkcs12 decrypts the first key bag: it is reused when OpenSSL met it first, never decrypted twice."""
+    decrypted = count_calls(monkeypatch, pkcs12, "_decrypt_key")
 
-    read_keystore(java_keystores["legacy"], pki.PASSWORD)
-    assert len(derivations) == 1 + 2 + 3 * 2  # MAC, certificates (key, IV), 3 keys (key, IV)
-    derivations.clear()
-    read_keystore(java_keystores["legacy"], pki.PASSWORD, decrypt_key=only_authentication)
-    assert len(derivations) == 1 + 2 + 2
+    read_keystore(java_keystores[name], pki.PASSWORD)
+    assert len(decrypted) == all_keys  # three keys, the first from load_pkcs12
+    decrypted.clear()
+    read_keystore(java_keystores[name], pki.PASSWORD, decrypt_key=only_authentication)
+    assert len(decrypted) == authentication_only
 
 
 @pytest.mark.parametrize("name", ["modern", "legacy"])
@@ -341,12 +326,125 @@ def test_a_declined_key_bag_is_paired_by_its_attributes(auth: pki.Issued, encryp
     ]
 
 
-def test_java_chain_certificates_are_parsed_once(
-    java_keystores: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+# --------------------------------------------------------------------------- OpenSSL's layouts
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param(("-keypbe", "NONE"), id="unencrypted key bag"),
+        pytest.param(("-keypbe", "NONE", "-certpbe", "NONE"), id="nothing encrypted"),
+        pytest.param((), id="openssl default"),
+        pytest.param(("-legacy",), id="openssl legacy"),
+    ],
+)
+def test_reads_openssl_keystores(options: tuple[str, ...], auth: pki.Issued, production: pki.Pki) -> None:
+    data = pki.openssl_keystore(pki.KeyEntry("authentication", auth.key, auth.cert, production.bundle), *options)
+
+    entries = read_keystore(data, pki.PASSWORD)
+
+    assert [(e.alias, e.certificate) for e in entries if e.has_private_key] == [("authentication", auth.cert)]
+    assert public_key_der(entries[0].private_key.public_key()) == public_key_der(auth.key.public_key())
+    assert entries[0].local_key_id  # OpenSSL pairs key and certificate by localKeyId
+    assert {e.certificate for e in entries[1:]} == {production.root.cert, production.issuing.cert}
+    with pytest.raises(WrongPasswordError):
+        read_keystore(data, "not-the-password")
+
+
+def test_openssl_keystore_without_names_pairs_by_public_key(auth: pki.Issued, production: pki.Pki) -> None:
+    entry = pki.KeyEntry("authentication", auth.key, auth.cert, production.bundle)
+    data = pki.openssl_keystore(entry, "-keypbe", "NONE", name=False)
+
+    entries = read_keystore(data, pki.PASSWORD, decrypt_key=lambda alias: False)
+
+    assert (entries[0].alias, entries[0].certificate, entries[0].private_key is not None) == (None, auth.cert, True)
+
+
+# --------------------------------------------------------------------------- cost budget and MAC
+
+
+def with_iterations(data: bytes, *, mac: int | None = None, keys: int | None = None) -> bytes:
+    """The keystore with other iteration counts in its MAC and shrouded key bags (MAC left as it was)."""
+    pfx = asn1_pkcs12.Pfx.load(data)
+    mac_data = pfx["mac_data"].copy()
+    if mac is not None:
+        mac_data["iterations"] = mac
+    content_infos = []
+    for content_info in pfx.authenticated_safe:
+        if content_info["content_type"].native == "data" and keys is not None:
+            bags = asn1_pkcs12.SafeContents.load(content_info["content"].native).copy()
+            for bag in bags:
+                if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
+                    kdf = bag["bag_value"]["encryption_algorithm"]["parameters"]["key_derivation_func"]
+                    kdf["parameters"]["iteration_count"] = keys
+            content_info = {"content_type": "data", "content": bags.dump(force=True)}
+        content_infos.append(content_info)
+    auth_safe = {"content_type": "data", "content": asn1_pkcs12.AuthenticatedSafe(content_infos).dump()}
+    return asn1_pkcs12.Pfx({"version": "v3", "auth_safe": auth_safe, "mac_data": mac_data}).dump()
+
+
+@pytest.fixture
+def no_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any key derivation (MAC, certificates, keys) fails the test."""
+
+    def forbidden(*arguments: object, **options: object) -> None:
+        raise AssertionError("a key derivation was attempted")
+
+    monkeypatch.setattr(pkcs12.crypto_pkcs12, "load_pkcs12", forbidden)
+    monkeypatch.setattr(pkcs12.serialization, "load_der_private_key", forbidden)
+
+
+@pytest.mark.parametrize(
+    ("mac", "keys", "why"),
+    [
+        (pkcs12.MAX_ITERATIONS + 1, None, "iteration count"),  # one derivation too costly
+        (None, pkcs12.MAX_ITERATIONS + 1, "iteration count"),
+        (900_000, 600_000, "in all"),  # each acceptable, 900,000 + 2 x 600,000 too much together
+    ],
+)
+def test_costly_keystores_are_refused_before_any_derivation(
+    mac: int | None, keys: int | None, why: str, python_keystore: bytes, no_derivation: None
 ) -> None:
-    parsed = count_calls(monkeypatch, pkcs12, "_load_certificate")
+    data = with_iterations(python_keystore, mac=mac, keys=keys)
+    started = time.perf_counter()
 
-    entries = read_keystore(java_keystores["modern"], pki.PASSWORD)
+    with pytest.raises(pkcs12.TooCostlyError, match=why):
+        read_keystore(data, pki.PASSWORD)
 
-    distinct = {e.certificate for e in entries}
-    assert len(parsed) == len(distinct) < len([e for e in entries if e.certificate is not None])
+    assert time.perf_counter() - started < 0.5
+
+
+def without_mac(data: bytes) -> bytes:
+    pfx = asn1_pkcs12.Pfx.load(data)
+    return asn1_pkcs12.Pfx({"version": "v3", "auth_safe": pfx["auth_safe"].copy()}).dump()
+
+
+def test_keystore_without_mac_is_refused(python_keystore: bytes, no_derivation: None) -> None:
+    with pytest.raises(pkcs12.NoMacError):
+        read_keystore(without_mac(python_keystore), pki.PASSWORD)
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+def test_written_keystores_open_with_the_library(python_keystore: bytes, auth: pki.Issued) -> None:
+    """Our MAC key derivation (RFC 7292 B.2) is checked by OpenSSL's own MAC verification."""
+    loaded = crypto_pkcs12.load_pkcs12(python_keystore, pki.PASSWORD.encode())
+    assert loaded.cert.certificate == auth.cert and loaded.cert.friendly_name == b"authentication"
+    with pytest.raises(ValueError, match="Invalid password"):
+        crypto_pkcs12.load_pkcs12(python_keystore, b"not-the-password")
+
+
+@pytest.mark.parametrize("layout", ["modern", "legacy"])
+def test_change_password_keeps_key_bag_attributes_exactly(layout: str, java_keystores: dict[str, bytes]) -> None:
+    def key_bag_attributes(data: bytes) -> list[object]:
+        pfx = asn1_pkcs12.Pfx.load(data)
+        return [
+            sorted((attribute["type"].native, attribute["values"].native) for attribute in bag["bag_attributes"])
+            for content_info in pfx.authenticated_safe
+            if content_info["content_type"].native == "data"
+            for bag in asn1_pkcs12.SafeContents.load(content_info["content"].native)
+        ]
+
+    original = java_keystores[layout]
+    assert key_bag_attributes(change_password(original, pki.PASSWORD, NEW_PASSWORD)) == key_bag_attributes(original)

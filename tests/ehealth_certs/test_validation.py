@@ -22,6 +22,7 @@ from ehealth_certs.validation import (
 )
 from tests import pki
 from tests.ehealth_certs.conftest import NOT_KEYSTORES
+from tests.ehealth_certs.test_pkcs12 import with_iterations, without_mac
 
 NOW = pki.NOW
 SSIN = pki.DEFAULT_SSIN
@@ -70,20 +71,21 @@ def test_java_keystores_are_valid(
     assert authentication.local_key_id and all(c in "0123456789abcdef" for c in authentication.local_key_id)
 
 
-@pytest.mark.parametrize("name", ["modern", "legacy"])
+@pytest.mark.parametrize(("name", "decrypted"), [("modern", 0), ("legacy", 0), ("legacy-encryption-first", 1)])
 def test_only_the_authentication_key_is_decrypted(
-    name: str, java_keystores: dict[str, bytes], trust: TrustSettings, monkeypatch: pytest.MonkeyPatch
+    name: str, decrypted: int, java_keystores: dict[str, bytes], trust: TrustSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each key costs a key derivation: the encryption keys are described from their certificates."""
+    """Each key costs a key derivation: the encryption keys are described from their certificates, and
+    the first key, which load_pkcs12 decrypts anyway, is not decrypted again."""
     loaded = []
-    load = pkcs12._load_private_key
-    monkeypatch.setattr(pkcs12, "_load_private_key", lambda der: loaded.append(der) or load(der))
+    load = pkcs12._decrypt_key
+    monkeypatch.setattr(pkcs12, "_decrypt_key", lambda bag, secret: loaded.append(bag) or load(bag, secret))
 
     result = validate(java_keystores[name], trust)
 
-    assert result.valid and len(loaded) == 1
+    assert result.valid and len(loaded) == decrypted
     keys = [(entry.kind, entry.has_private_key, entry.key_type, entry.key_size) for entry in result.entries]
-    assert keys[:3] == [("authentication", True, "RSA", 2048)] + [("encryption", True, "RSA", 2048)] * 2
+    assert sorted(keys[:3]) == [("authentication", True, "RSA", 2048)] + [("encryption", True, "RSA", 2048)] * 2
     assert all(kind == "ca" and not has_key for kind, has_key, _, _ in keys[3:])
 
 
@@ -161,6 +163,29 @@ def test_wrong_password(name: str, java_keystores: dict[str, bytes], trust: Trus
     assert result.error == ErrorCode.WRONG_PASSWORD
     assert result.entries == []
     assert "password" in render(result.message)
+
+
+def test_keystore_without_mac_is_refused(python_keystore: bytes, trust: TrustSettings, render: Render) -> None:
+    result = validate(without_mac(python_keystore), trust)
+
+    assert (result.valid, result.error) == (False, ErrorCode.NO_MAC)
+    assert "MAC" in render(result.message)
+
+
+def test_costly_keystore_is_refused(python_keystore: bytes, trust: TrustSettings, render: Render) -> None:
+    result = validate(with_iterations(python_keystore, mac=900_000, keys=600_000), trust)
+
+    assert (result.valid, result.error) == (False, ErrorCode.TOO_COSTLY)
+    assert "two million" in render(result.message)
+
+
+def test_openssl_keystore_with_unencrypted_key_is_valid(production: pki.Pki, auth: pki.Issued, trust: TrustSettings) -> None:
+    entry = pki.KeyEntry("authentication", auth.key, auth.cert, production.bundle)
+
+    result = validate(pki.openssl_keystore(entry, "-keypbe", "NONE"), trust)
+
+    assert result.valid, result.error
+    assert [(e.alias, e.kind, e.has_private_key) for e in result.entries][0] == ("authentication", "authentication", True)
 
 
 def test_no_authentication_entry(production: pki.Pki, auth: pki.Issued, trust: TrustSettings) -> None:
