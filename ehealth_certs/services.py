@@ -23,7 +23,7 @@ from practitioners.models import Practitioner
 
 from . import conf, storage, throttle
 from .models import Certificate, CertificateEntry, CertificateState, EntryKind, UploadChannel
-from .validation import ExpectedIdentity, ValidationResult, validate_keystore
+from .validation import ExpectedIdentity, ValidationResult, recheck_active, validate_keystore
 
 logger = logging.getLogger(__name__)
 
@@ -157,8 +157,9 @@ def import_keystore(
     """Validate a keystore for ``practitioner`` and, when valid, make it the record's active certificate.
 
     Refused without a validation attempt while the record or the user has used up its wrong
-    passwords. The practitioner row is locked for the whole check-and-write, so of two concurrent
-    imports the second sees the first's certificate (and the database refuses a second active one).
+    passwords. Validation (the slow part) runs outside any transaction; then the practitioner row
+    is locked only to re-check the active certificate and write, so of two concurrent imports the
+    second sees the first's certificate (and the database refuses a second active one).
     Every attempt is kept in the audit log (with ``request``'s address when there is one).
     """
     outcome = _import_keystore(
@@ -198,25 +199,26 @@ def _import_keystore(
             message=_THROTTLED_MESSAGE % {"time": local.strftime("%H:%M")},
             throttled_until=until,
         )
+    active = _active_certificate(practitioner)
+    result = validate_keystore(  # key derivations (and soon network checks): outside any transaction
+        uploaded_bytes,
+        password,
+        trust=conf.trust_settings(),
+        now=now,
+        expected=expected_identity(practitioner),
+        active_not_after=active.not_after if active else None,
+        renewal_window_months=conf.renewal_window_months(),
+        max_size=conf.max_keystore_bytes(),
+    )
+    if not result.valid:
+        return _refused(practitioner, result, scopes, now)
     try:
         with transaction.atomic():
             locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
-            active = locked.certificates.filter(state=CertificateState.ACTIVE).only("pk", "not_after").first()
-            result = validate_keystore(
-                uploaded_bytes,
-                password,
-                trust=conf.trust_settings(),
-                now=now,
-                expected=expected_identity(locked),
-                active_not_after=active.not_after if active else None,
-                renewal_window_months=conf.renewal_window_months(),
-                max_size=conf.max_keystore_bytes(),
-            )
+            active = _active_certificate(locked)
+            recheck_active(result, active.not_after if active else None)  # another import may have landed
             if not result.valid:
-                if result.error == "wrong_password":
-                    throttle.record_failure(scopes, now)
-                logger.info("keystore import for record %s refused: %s", practitioner.public_id, result.error)
-                return ImportOutcome(result=result, error=str(result.error), message=result.message)
+                return _refused(practitioner, result, scopes, now)
             certificate = _store(
                 locked, active, uploaded_bytes, result,
                 user=user, source_name=source_name, via=via, uploader_name=uploader_name, now=now,
@@ -229,6 +231,17 @@ def _import_keystore(
         practitioner.public_id, certificate.public_id, certificate.fingerprint_sha256,
     )  # fmt: skip
     return ImportOutcome(result=result, certificate=certificate)
+
+
+def _active_certificate(practitioner: Practitioner) -> Certificate | None:
+    return practitioner.certificates.filter(state=CertificateState.ACTIVE).only("pk", "not_after").first()
+
+
+def _refused(practitioner: Practitioner, result: ValidationResult, scopes: list[str], now: datetime) -> ImportOutcome:
+    if result.error == "wrong_password":
+        throttle.record_failure(scopes, now)
+    logger.info("keystore import for record %s refused: %s", practitioner.public_id, result.error)
+    return ImportOutcome(result=result, error=str(result.error), message=result.message)
 
 
 class _Conflict(Exception):

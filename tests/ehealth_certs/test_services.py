@@ -369,6 +369,47 @@ def test_keystores_survive_a_key_rotation(settings, practitioner_record):
         services.stored_keystore(certificate)
 
 
+# --------------------------------------------------------------------------- no slow work under a lock
+
+
+@pytest.mark.django_db(transaction=True)
+def test_validation_runs_outside_any_transaction(practitioner_record, monkeypatch):
+    """A concurrent import of the same record must not wait for this one's key derivations."""
+    seen = []
+    validate = services.validate_keystore
+
+    def observed(*arguments, **options):
+        seen.append(connection.in_atomic_block)
+        return validate(*arguments, **options)
+
+    monkeypatch.setattr(services, "validate_keystore", observed)
+
+    assert do_import(practitioner_record, person_keystore()).imported
+    assert seen == [False]
+
+
+def test_a_newer_certificate_landing_during_validation_is_rechecked_under_the_lock(practitioner_record, monkeypatch):
+    older, newer = person_keystore(not_after_days=1000), person_keystore(not_after_days=1001)
+    validate = services.validate_keystore
+    landed = []
+
+    def validate_while_another_lands(*arguments, **options):
+        result = validate(*arguments, **options)
+        if not landed:  # the other upload finishes while this one is being validated
+            monkeypatch.setattr(services, "validate_keystore", validate)
+            landed.append(do_import(practitioner_record, newer))
+        return result
+
+    monkeypatch.setattr(services, "validate_keystore", validate_while_another_lands)
+
+    outcome = do_import(practitioner_record, older)
+
+    assert landed[0].imported
+    assert outcome.result.valid is False and outcome.error == "older_than_active"
+    assert Certificate.objects.get(state=CertificateState.ACTIVE) == landed[0].certificate
+    assert Certificate.objects.count() == 1
+
+
 # --------------------------------------------------------------------------- concurrency (PostgreSQL)
 
 
