@@ -60,7 +60,8 @@ def main() -> None:
     trust = TrustSettings("production", production_cas=production.bundle)
     expected = ExpectedIdentity(ssin=pki.DEFAULT_SSIN)
     password = pki.PASSWORD
-    print(f"cryptography {cryptography_version} ({backend.openssl_version_text()}); runs per figure: {options.runs} (medians)")
+    openssl = backend.openssl_version_text()
+    print(f"cryptography {cryptography_version} ({openssl}); runs per figure: {options.runs} (medians)")
 
     for layout in ("modern", "legacy"):
         data = pki.keytool_keystore(pki.ehealth_entries(production, auth, [encryption]), layout=layout)
@@ -79,7 +80,8 @@ def main() -> None:
         print(f"\n-- keytool {layout} layout ({len(data)} bytes, 2 key entries, {len(result.entries)} entries)")
         print(f"validate_keystore:             {ours_ms:8.2f} ms")
         print(f"cryptography load_pkcs12:      {library_ms:8.2f} ms")
-        print(f"ratio:                         {ratio:8.2f} x   (target <= {TARGET}: {'met' if ratio <= TARGET else 'missed'})")
+        verdict = "met" if ratio <= TARGET else "missed"
+        print(f"ratio:                         {ratio:8.2f} x   (target <= {TARGET}: {verdict})")
 
 
 if __name__ == "__main__":

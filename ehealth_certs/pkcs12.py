@@ -14,9 +14,11 @@ Every cryptographic step is ``cryptography``'s (OpenSSL):
 
 ``asn1crypto`` only walks the plaintext structure. Before anything is derived, the work every
 MAC, encrypted SafeContents and shrouded key bag asks for is added up and refused above
-:data:`MAX_ITERATIONS` per derivation or :data:`MAX_TOTAL_ITERATIONS` in all. A key bag hidden
-inside an encrypted SafeContents (neither Java nor OpenSSL write one) cannot be seen before
-decryption: such files are refused when no plaintext key bag is present.
+:data:`MAX_ITERATIONS` per derivation or :data:`MAX_TOTAL_ITERATIONS` in all. Known limit: a
+key bag hidden inside an encrypted SafeContents (neither Java nor OpenSSL write one) cannot be
+seen before decryption, and if it is the first key OpenSSL meets, ``load_pkcs12`` decrypts it at
+whatever cost it asks (OpenSSL decrypts no other key); such a file is then refused when no
+plaintext key bag is present, and its hidden keys are not listed otherwise.
 
 The certificates' own attributes are not exposed by ``cryptography``: a certificate paired with a
 key gets the key's localKeyId, and a named certificate without a key that is not named after its
@@ -406,7 +408,9 @@ def _name(friendly_name: bytes | None) -> str | None:
 # --------------------------------------------------------------------------- pairing
 
 
-def _pair_entries(key_bags: Sequence[_KeyBag], certificates: Sequence[crypto_pkcs12.PKCS12Certificate]) -> list[KeystoreEntry]:
+def _pair_entries(
+    key_bags: Sequence[_KeyBag], certificates: Sequence[crypto_pkcs12.PKCS12Certificate]
+) -> list[KeystoreEntry]:
     unpaired = list(range(len(certificates)))
     paired: list[tuple[_KeyBag, int | None]] = []
     for key_bag in key_bags:
@@ -604,7 +608,9 @@ def _entry_signature(entries: Iterable[KeystoreEntry]) -> list[tuple[object, ...
     def key_der(key: PrivateKeyTypes | None) -> bytes:
         if key is None:
             return b""
-        return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        return key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
 
     return sorted(
         (

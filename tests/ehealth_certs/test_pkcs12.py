@@ -254,9 +254,15 @@ def test_keys_left_encrypted_keep_their_entry(name: str, java_keystores: dict[st
     assert public_key_der(auth_entry.private_key.public_key()) == public_key_der(auth_entry.certificate.public_key())
 
 
-@pytest.mark.parametrize(("name", "all_keys", "authentication_only"), [("legacy", 2, 0), ("legacy-encryption-first", 2, 1)])
+@pytest.mark.parametrize(
+    ("name", "all_keys", "authentication_only"), [("legacy", 2, 0), ("legacy-encryption-first", 2, 1)]
+)
 def test_keys_left_encrypted_cost_no_key_derivation(
-    name: str, all_keys: int, authentication_only: int, java_keystores: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+    name: str,
+    all_keys: int,
+    authentication_only: int,
+    java_keystores: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """load_pkcs12 decrypts the first key bag: it is reused when OpenSSL met it first, never decrypted twice."""
     decrypted = count_calls(monkeypatch, pkcs12, "_decrypt_key")
