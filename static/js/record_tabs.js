@@ -11,13 +11,12 @@
   var parameter = nav.getAttribute("data-tab-parameter");
   var push = nav.getAttribute("data-tab-history") === "push";
   var tabs = Array.prototype.slice.call(nav.querySelectorAll("[data-tab]"));
-  var initial = nav.querySelector("[data-tab].active") || tabs[0];
 
   function follow(name) {
     document.querySelectorAll("a[data-keep-tab]").forEach(function (link) {
-      var url = new URL(link.href);
+      var url = new URL(link.getAttribute("href"), window.location.href);
       url.searchParams.set(parameter, name);
-      link.href = url.toString();
+      link.setAttribute("href", url.pathname + url.search + url.hash);
     });
     document.querySelectorAll("input[data-current-tab]").forEach(function (input) {
       input.value = name;
@@ -42,7 +41,8 @@
 
   window.addEventListener("popstate", function () {
     var name = new URL(window.location.href).searchParams.get(parameter);
-    var tab = tabs.filter(function (item) { return item.getAttribute("data-tab") === name; })[0] || initial;
+    // no ?tab= (or an unknown one): the server shows the first tab
+    var tab = tabs.filter(function (item) { return item.getAttribute("data-tab") === name; })[0] || tabs[0];
     window.bootstrap.Tab.getOrCreateInstance(tab).show();
   });
 })();
