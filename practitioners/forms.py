@@ -195,12 +195,22 @@ class InamiPeriodForm(forms.ModelForm):
         return clean_inami(self.cleaned_data["inami_number"])
 
 
+PERIOD_CONTROL_CLASSES = {forms.Select: "form-select form-select-sm", forms.CheckboxInput: "form-check-input"}
+
+
 class BaseInamiPeriodFormSet(forms.BaseInlineFormSet):
     """The record's periods edited as one set: no two periods of one profession may overlap.
 
     Every stored period of the record is a row of this formset, so the rows are checked against
     each other here (with their new values), not against their stored values.
     """
+
+    def add_fields(self, form, index) -> None:
+        """Every control of a period row (DELETE included) gets Bootstrap's small classes."""
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            if not field.widget.is_hidden:
+                field.widget.attrs["class"] = PERIOD_CONTROL_CLASSES.get(type(field.widget), "form-control form-control-sm")
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)

@@ -147,3 +147,22 @@ def test_ticking_a_renewal_step_stays_on_the_certificate_tab(page, viewport, pra
     expect(page.locator('[data-step="renew"]')).to_have_attribute("data-done", "1")
     expect(page.locator("#renewal-panel")).to_be_visible()
     assert_fits(page, "the record's certificate tab")
+
+
+def test_printing_the_record_prints_every_tab_without_the_navigation(page, front_desk, record_with_certificate):
+    record, _certificate = record_with_certificate
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    log_in(page, front_desk.username)
+    page.goto(record.get_absolute_url())
+    page.get_by_role("link", name="Print").click()
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
+    assert page.locator("nav.navbar").count() == 0
+
+    for url in (page.url, record.get_absolute_url()):  # the print view, and the record page itself (Ctrl+P)
+        page.goto(url)
+        page.emulate_media(media="print")
+        for text in ("Correspondence address", "Current INAMI number", "5/38861/71/521", "When"):
+            expect(page.get_by_text(text, exact=True).first).to_be_visible()
+        for hidden in ("nav.navbar", "footer", "#print-record", "[data-action=print]", ".record-tabs"):
+            expect(page.locator(hidden)).to_be_hidden()
+        page.emulate_media(media="screen")
