@@ -1,8 +1,8 @@
-"""Record forms with the Oxygen tabs, and the inline INAMI periods."""
+"""Record forms with the Oxygen tabs, and the inline INAMI periods (below the tabs, always in view)."""
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row
+from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
 from django.forms import inlineformset_factory
 from django.template.loader import render_to_string
@@ -145,19 +145,15 @@ class PractitionerForm(forms.ModelForm):
                 Row(Column("approval_number", css_class="col-md-6"), Column("enterprise_number", css_class="col-md-6")),
                 "treatment_types",
                 "is_active",
-                # the page's period formset, drawn inside this tab
-                HTML('{% include "practitioners/includes/periods_fieldset.html" %}'),
             ),
         )
 
-    def tabs_with_errors(self, formset) -> frozenset[str]:
-        """The tabs holding an error of this form (non-field errors: the first tab) or of ``formset``."""
+    def tabs_with_errors(self) -> frozenset[str]:
+        """The tabs holding an error of this form (its non-field errors: the first tab)."""
         names = {pane.name: {pointer.name for pointer in pane.get_field_names()} for pane in self.helper.layout}
         tabs = {name for name, fields in names.items() if fields & self.errors.keys()}
         if self.non_field_errors():
             tabs.add(record_tabs.ADMINISTRATIVE)
-        if formset.total_error_count():
-            tabs.add(record_tabs.PROVIDER)
         return frozenset(tabs)
 
     def clean_niss(self) -> str:

@@ -116,8 +116,10 @@ class PractitionerEditView(RegistryManagerRequiredMixin, TemplateView):
             messages.success(request, _("The record of %(name)s has been saved.") % {"name": saved})
             return redirect(record_tabs.url(saved.get_absolute_url(), record_tabs.requested(request.POST, record_tabs.FORM_TABS)))
         messages.error(request, _("The record was not saved: please correct the fields marked in red."))
-        with_errors = form.tabs_with_errors(formset)
-        active_tab = next((name for name in record_tabs.FORM_TABS if name in with_errors), record_tabs.ADMINISTRATIVE)
+        # the first tab with an error; the periods (below the tabs) are in view whatever the tab
+        with_errors = form.tabs_with_errors()
+        shown = record_tabs.requested(request.POST, record_tabs.FORM_TABS)
+        active_tab = next((name for name in record_tabs.FORM_TABS if name in with_errors), shown)
         return self.render_to_response(
             self.get_context_data(form=form, formset=formset, practitioner=practitioner, **self._tabs(active_tab, with_errors))
         )

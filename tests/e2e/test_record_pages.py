@@ -55,8 +55,8 @@ def test_front_desk_fills_a_period_with_the_mouse(page, viewport, front_desk, re
     record, _certificate = record_with_certificate
     log_in(page, front_desk.username)
     page.goto(record.get_absolute_url())
-    page.get_by_role("link", name="Edit", exact=True).click()
     page.get_by_role("tab", name="Provider info").click()
+    page.get_by_role("link", name="Edit", exact=True).click()  # opens the form on the same tab
 
     table = page.locator("#periods")
     expect(table).to_be_visible()
@@ -76,18 +76,20 @@ def test_front_desk_fills_a_period_with_the_mouse(page, viewport, front_desk, re
     assert InamiPeriod.objects.get(practitioner=record, start_date=datetime.date(2020, 1, 1)).conventioned
 
 
-def test_a_period_error_opens_its_tab_and_shows_beside_the_field(page, viewport, front_desk, record_with_certificate):
+def test_errors_show_beside_their_field_and_the_tab_holding_one_opens(page, viewport, front_desk, record_with_certificate):
     record, _certificate = record_with_certificate
     log_in(page, front_desk.username)
     page.goto(f"/practitioners/{record.public_id}/edit/?tab=provider")
+    page.get_by_label("Enterprise number").fill("0566.988.258")
+    page.get_by_role("tab", name="Administrative").click()
     page.locator("#id_periods-1-profession").select_option("physiotherapist")
     page.locator("#id_periods-1-inami_number").fill("5/38861/72/521")
     page.locator("#id_periods-1-start_date").fill("01/06/2019")  # overlaps 2015-2019
-    page.get_by_role("tab", name="Administrative").click()
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("alert").filter(has_text="The record was not saved")).to_be_visible()
     expect(page.get_by_role("tab", name="Provider info (contains errors)")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_text("The enterprise number check digits do not match")).to_be_visible()
     expect(page.locator("#id_periods-1-inami_number_error")).to_be_visible()
     expect(page.get_by_text("This period overlaps another physiotherapist period")).to_be_visible()
     assert_fits(page, "the record form with errors")
@@ -105,6 +107,11 @@ def test_record_and_certificate_pages_fit_the_window(page, viewport, administrat
         "record-print": f"/practitioners/{record.public_id}/print/",
         "certificate-upload": f"/practitioners/{record.public_id}/certificate/",
         "certificate-detail": f"/practitioners/{record.public_id}/certificate/{certificate.public_id}/",
+        "certificate-password": f"/practitioners/{record.public_id}/certificate/{certificate.public_id}/password/",
+        "certificate-revoke": f"/practitioners/{record.public_id}/certificate/{certificate.public_id}/revoke/",
+        "certificate-remove": f"/practitioners/{record.public_id}/certificate/{certificate.public_id}/remove/",
+        "keystore-file-password": f"/practitioners/{record.public_id}/certificate/password/",
+        "eid": f"/practitioners/{record.public_id}/certificate/eid/",
     }
     for name, url in pages.items():
         page.goto(url)

@@ -42,20 +42,19 @@ def test_the_periods_fieldset_keeps_its_table_beside_the_legend(client, front_de
     assert 'name="periods-TOTAL_FORMS"' in fieldset  # still inside the form
 
 
-def test_period_errors_show_beside_their_row_and_the_provider_tab_is_marked_and_open(client, front_desk):
+def test_period_errors_show_beside_their_row_whatever_the_tab(client, front_desk):
     client.force_login(front_desk)
     data = record_post_data(**{
         "periods-1-start_date": "01/06/2022",  # overlaps period 0 (2020-2022)
         "periods-2-profession": "physiotherapist", "periods-2-inami_number": "5/38861/72/521",
         "periods-2-start_date": "31/02/2024",
-        "periods-TOTAL_FORMS": "3",
+        "periods-TOTAL_FORMS": "3", "tab": "provider",
     })  # fmt: skip
     page = client.post(reverse("practitioners:create"), data).content.decode()
 
     assert not Practitioner.objects.exists()
-    assert open_panes(page) == ["provider"]
-    assert "(contains errors)" in tab_link(page, "provider") and 'aria-selected="true"' in tab_link(page, "provider")
-    assert "(contains errors)" not in tab_link(page, "administrative")
+    assert open_panes(page) == ["provider"]  # the tab the user was on: the periods are below the tabs
+    assert "(contains errors)" not in tab_link(page, "administrative") + tab_link(page, "provider")
     # the overlap on the row just above period 1's row; field errors under their field
     overlap = re.search(r'<tr class="period-errors">.*?</tr>\s*<tr class="period-row">(.*?)</tr>', page, re.S)
     assert "This period overlaps another physiotherapist period" in overlap.group(0)
@@ -64,15 +63,20 @@ def test_period_errors_show_beside_their_row_and_the_provider_tab_is_marked_and_
     assert re.search(r'id="id_periods-2-start_date_error">Enter a valid date', page)
 
 
-def test_a_niss_error_opens_the_administrative_tab_and_both_tabs_are_marked(client, front_desk):
+def test_the_first_tab_with_an_error_is_shown_and_every_tab_with_one_is_marked(client, front_desk):
     client.force_login(front_desk)
-    data = record_post_data(niss="03021500441", **{"periods-0-inami_number": "5/38861/72/521"})
-    page = client.post(reverse("practitioners:create"), data).content.decode()
+    page = client.post(reverse("practitioners:create"), record_post_data(enterprise_number="0566.988.258", tab="administrative")).content.decode()
+    assert open_panes(page) == ["provider"]
+    assert "(contains errors)" in tab_link(page, "provider") and 'aria-selected="true"' in tab_link(page, "provider")
+    assert "(contains errors)" not in tab_link(page, "administrative")
+    assert 'name="tab" value="provider"' in page
 
+    data = record_post_data(niss="03021500441", enterprise_number="0566.988.258", tab="provider")
+    page = client.post(reverse("practitioners:create"), data).content.decode()
     assert open_panes(page) == ["administrative"]
-    assert "(contains errors)" in tab_link(page, "administrative")
-    assert "(contains errors)" in tab_link(page, "provider")
+    assert "(contains errors)" in tab_link(page, "administrative") and "(contains errors)" in tab_link(page, "provider")
     assert 'name="tab" value="administrative"' in page
+    assert not Practitioner.objects.exists()
 
 
 def test_an_error_of_the_whole_period_set_shows_above_the_periods(client, front_desk):
@@ -83,7 +87,6 @@ def test_an_error_of_the_whole_period_set_shows_above_the_periods(client, front_
 
     assert not Practitioner.objects.exists()
     assert re.search(r'id="periods-errors">[^<]*ManagementForm data is missing', page)
-    assert open_panes(page) == ["provider"] and "(contains errors)" in tab_link(page, "provider")
 
 
 def test_the_form_opens_on_the_tab_in_the_url_and_the_record_opens_on_it_after_saving(client, front_desk, practitioner_record):
