@@ -17,12 +17,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView, View
 
+from practitioners import record_tabs
 from practitioners.access import PractitionerAccessMixin, RegistryManagerRequiredMixin
 from practitioners.views import PractitionerEditView
 
-from . import eid, eid_services, password_change, password_policy, renewal, revocation
+from . import eid, eid_services, password_change, password_policy, renewal, revocation, selectors
 from .lifecycle_forms import EidProofForm, PasswordChangeForm, RenewalStepForm, RevocationForm, UploadedPasswordChangeForm
-from .models import Certificate, CertificateState
+from .models import Certificate, CertificateState, RenewalStep
 from .views import CertificateManagerMixin
 
 PASSWORD_FIELDS = ("current_password", "new_password", "confirmation")
@@ -43,8 +44,9 @@ class RecordCertificateMixin(CertificateManagerMixin):
             self._certificate = certificate
         return self._certificate
 
-    def record_url(self) -> str:
-        return self.get_practitioner().get_absolute_url()
+    def record_url(self, anchor: str = "") -> str:
+        """The record, opened on the tab that holds the certificate (and scrolled to ``anchor``)."""
+        return record_tabs.url(self.get_practitioner().get_absolute_url(), record_tabs.CERTIFICATE, anchor)
 
 
 # --------------------------------------------------------------------------- renewal
@@ -65,9 +67,14 @@ class RenewalStepView(RecordCertificateMixin, View):
             changed = (
                 renewal.tick_step(certificate, step, user=request.user) if done else renewal.untick_step(certificate, step)
             )
+            label = RenewalStep(step).label
             if not changed:
                 messages.info(request, _("This certificate is no longer active: its renewal steps cannot change."))
-        return redirect(self.record_url() + "#renewal-panel")
+            elif done:
+                messages.success(request, _("Step “%(step)s” is marked as done.") % {"step": label})
+            else:
+                messages.success(request, _("Step “%(step)s” is marked as not done.") % {"step": label})
+        return redirect(self.record_url("renewal-panel"))
 
 
 # --------------------------------------------------------------------------- password change
@@ -94,10 +101,14 @@ class PasswordChangeView(RecordCertificateMixin, TemplateView):
         if not self.get_certificate().is_active:
             messages.info(request, _("This certificate is no longer active: its password cannot be changed here."))
             return redirect(self.record_url())
+        if self._expired():
+            return self._refuse_expired()
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         certificate = self.get_certificate()
+        if self._expired():
+            return self._refuse_expired()
         form = PasswordChangeForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
@@ -111,6 +122,14 @@ class PasswordChangeView(RecordCertificateMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=PasswordChangeForm(), outcome=outcome), status=status)
         messages.success(request, _("The keystore password has been changed. Download the new keystore file now: it is offered once."))
         return redirect("ehealth_certs:download", public_id=self.get_practitioner().public_id, token=outcome.download_token)
+
+    def _expired(self) -> bool:
+        return selectors.status_for(self.get_certificate().not_after) == selectors.EXPIRED
+
+    def _refuse_expired(self):
+        """An expired certificate is not worth a new password: it must be requested anew (the record says how)."""
+        messages.info(self.request, _("This certificate has expired: request a new certificate rather than changing its password."))
+        return redirect(self.record_url("expired-steps"))
 
 
 @method_decorator([sensitive_post_parameters(*PASSWORD_FIELDS), never_cache], name="dispatch")
@@ -219,7 +238,7 @@ class RevokeView(RecordCertificateMixin, TemplateView):
                     messages.success(request, _("The revocation has been recorded. Request a new certificate, then import it here."))
                 else:
                     messages.info(request, _("This certificate is already recorded as revoked."))
-                return redirect(self.record_url() + "#revocation-steps")
+                return redirect(self.record_url("revocation-steps"))
         return self.render_to_response(self.get_context_data(form=form))
 
 

@@ -53,7 +53,7 @@ def practitioner_message(reminder: Reminder) -> EmailMultiAlternatives:
         "expired": reminder.threshold == EXPIRED,
         "expires_on": expires_on,
         "days_left": max((expires_on - timezone.localdate()).days, 0),
-        "record_url": absolute_url(practitioner.get_absolute_url()),
+        "record_url": absolute_url(practitioner.get_certificate_tab_url()),
     }
     return _message(reminder, practitioner.language or settings.LANGUAGE_CODE, "reminder", context)
 

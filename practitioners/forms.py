@@ -1,13 +1,14 @@
-"""Record forms with the Oxygen tabs, and the inline INAMI periods."""
+"""Record forms with the Oxygen tabs, and the inline INAMI periods (below the tabs, always in view)."""
 from __future__ import annotations
 
-from crispy_forms.bootstrap import Tab, TabHolder
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Fieldset, Layout, Row
+from crispy_forms.layout import Column, Div, Fieldset, Layout, Row
 from django import forms
 from django.forms import inlineformset_factory
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from . import record_tabs
 from .identifiers import clean_inami, clean_kbo, clean_niss
 from .models import InamiPeriod, Practitioner, overlap_message, periods_overlap
 
@@ -61,6 +62,21 @@ def _identifier_field(model, name: str, help_text):
     return model._meta.get_field(name).formfield(max_length=FORMATTED_IDENTIFIER_MAX_LENGTH, help_text=help_text)
 
 
+class TabPane(Div):
+    """One tab's pane of the record form, open when it is the page's ``active_tab``."""
+
+    def __init__(self, name: str, *fields):
+        super().__init__(*fields, css_id=name)
+        self.name = name
+
+    def render(self, form, context, template_pack=None, **kwargs):
+        return render_to_string(
+            "practitioners/includes/form_tab_pane.html",
+            {"name": self.name, "active": context.get("active_tab") == self.name,
+             "fields": self.get_rendered_fields(form, context, template_pack, **kwargs)},
+        )  # fmt: skip
+
+
 class PractitionerForm(forms.ModelForm):
     """The whole record, for front desk and administrators."""
 
@@ -103,38 +119,42 @@ class PractitionerForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
-            TabHolder(
-                Tab(
-                    _("Administrative"),
-                    Row(
-                        Column("salutation", css_class="col-md-2"),
-                        Column("last_name", css_class="col-md-4"),
-                        Column("first_names", css_class="col-md-4"),
-                        Column("initials", css_class="col-md-2"),
-                    ),
-                    Row(
-                        Column("birth_date", css_class="col-md-3"),
-                        Column("sex", css_class="col-md-3"),
-                        Column("language", css_class="col-md-3"),
-                        Column("niss", css_class="col-md-3"),
-                    ),
-                    *_contact_layout(),
-                    css_id="tab-administrative",
+            TabPane(
+                record_tabs.ADMINISTRATIVE,
+                Row(
+                    Column("salutation", css_class="col-md-2"),
+                    Column("last_name", css_class="col-md-4"),
+                    Column("first_names", css_class="col-md-4"),
+                    Column("initials", css_class="col-md-2"),
                 ),
-                Tab(
-                    _("Provider info"),
-                    Row(
-                        Column("category", css_class="col-md-4"),
-                        Column("specialisation", css_class="col-md-4"),
-                        Column("contact_type", css_class="col-md-4"),
-                    ),
-                    Row(Column("approval_number", css_class="col-md-6"), Column("enterprise_number", css_class="col-md-6")),
-                    "treatment_types",
-                    "is_active",
-                    css_id="tab-provider",
+                Row(
+                    Column("birth_date", css_class="col-md-3"),
+                    Column("sex", css_class="col-md-3"),
+                    Column("language", css_class="col-md-3"),
+                    Column("niss", css_class="col-md-3"),
                 ),
-            )
+                *_contact_layout(),
+            ),
+            TabPane(
+                record_tabs.PROVIDER,
+                Row(
+                    Column("category", css_class="col-md-4"),
+                    Column("specialisation", css_class="col-md-4"),
+                    Column("contact_type", css_class="col-md-4"),
+                ),
+                Row(Column("approval_number", css_class="col-md-6"), Column("enterprise_number", css_class="col-md-6")),
+                "treatment_types",
+                "is_active",
+            ),
         )
+
+    def tabs_with_errors(self) -> frozenset[str]:
+        """The tabs holding an error of this form (its non-field errors: the first tab)."""
+        names = {pane.name: {pointer.name for pointer in pane.get_field_names()} for pane in self.helper.layout}
+        tabs = {name for name, fields in names.items() if fields & self.errors.keys()}
+        if self.non_field_errors():
+            tabs.add(record_tabs.ADMINISTRATIVE)
+        return frozenset(tabs)
 
     def clean_niss(self) -> str:
         return clean_niss(self.cleaned_data["niss"]) if self.cleaned_data["niss"] else ""
@@ -171,12 +191,22 @@ class InamiPeriodForm(forms.ModelForm):
         return clean_inami(self.cleaned_data["inami_number"])
 
 
+PERIOD_CONTROL_CLASSES = {forms.Select: "form-select form-select-sm", forms.CheckboxInput: "form-check-input"}
+
+
 class BaseInamiPeriodFormSet(forms.BaseInlineFormSet):
     """The record's periods edited as one set: no two periods of one profession may overlap.
 
     Every stored period of the record is a row of this formset, so the rows are checked against
     each other here (with their new values), not against their stored values.
     """
+
+    def add_fields(self, form, index) -> None:
+        """Every control of a period row (DELETE included) gets Bootstrap's small classes."""
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            if not field.widget.is_hidden:
+                field.widget.attrs["class"] = PERIOD_CONTROL_CLASSES.get(type(field.widget), "form-control form-control-sm")
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)

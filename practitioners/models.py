@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from . import record_tabs
 from .identifiers import format_inami, niss_agreement_errors, validate_inami, validate_kbo, validate_niss
 
 postcode_validator = RegexValidator(r"^\d{4}$", _("A Belgian postcode has 4 digits, e.g. 1000."), code="invalid_postcode")
@@ -170,6 +171,10 @@ class Practitioner(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("practitioners:detail", kwargs={"public_id": self.public_id})
+
+    def get_certificate_tab_url(self) -> str:
+        """The record opened on the tab that holds the eHealth certificate."""
+        return record_tabs.url(self.get_absolute_url(), record_tabs.CERTIFICATE)
 
     def clean(self) -> None:
         super().clean()

@@ -11,5 +11,6 @@ urlpatterns = [
     path("export/", views.PractitionerExportView.as_view(), name="export"),
     path("<uuid:public_id>/", views.PractitionerDetailView.as_view(), name="detail"),
     path("<uuid:public_id>/edit/", views.PractitionerEditView.as_view(), name="edit"),
+    path("<uuid:public_id>/print/", views.PractitionerPrintView.as_view(), name="print"),
     path("<uuid:public_id>/contact/", views.ContactEditView.as_view(), name="contact"),
 ]

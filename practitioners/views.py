@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from ehealth_certs.selectors import attach_certificate_status
+from ehealth_certs.selectors import attach_certificate_status, certificate_status
 
-from . import registry_csv, roles
+from . import record_tabs, registry_csv, roles
 from .access import AdministratorRequiredMixin, PractitionerAccessMixin, RegistryManagerRequiredMixin
 from .filters import PractitionerFilter
 from .forms import ContactForm, InamiPeriodFormSet, PractitionerForm
@@ -71,6 +71,19 @@ class PractitionerDetailView(PractitionerAccessMixin, DetailView):
             can_edit=roles.can_manage_registry(self.request.user),
             is_own_record=roles.own_practitioner(self.request.user) == practitioner,
         )
+        active_tab = record_tabs.requested(self.request.GET, record_tabs.RECORD_TABS)
+        context.update(active_tab=active_tab, tabs=record_tabs.tabs(record_tabs.RECORD_TABS, active_tab))
+        return context
+
+
+class PractitionerPrintView(PractitionerDetailView):
+    """The whole record (every tab, the certificate's status) on one page without the navigation, to print."""
+
+    template_name = "practitioners/print.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(certificate_status=certificate_status(self.object), printed_at=timezone.localtime())
         return context
 
 
@@ -87,7 +100,10 @@ class PractitionerEditView(RegistryManagerRequiredMixin, TemplateView):
         practitioner = self.get_practitioner()
         form = PractitionerForm(instance=practitioner)
         formset = InamiPeriodFormSet(instance=practitioner or Practitioner(), prefix="periods")
-        return self.render_to_response(self.get_context_data(form=form, formset=formset, practitioner=practitioner))
+        active_tab = record_tabs.requested(request.GET, record_tabs.FORM_TABS)
+        return self.render_to_response(
+            self.get_context_data(form=form, formset=formset, practitioner=practitioner, **self._tabs(active_tab))
+        )
 
     def post(self, request, *args, **kwargs):
         practitioner = self.get_practitioner()
@@ -98,11 +114,19 @@ class PractitionerEditView(RegistryManagerRequiredMixin, TemplateView):
                 saved = form.save()
                 formset.save()
             messages.success(request, _("The record of %(name)s has been saved.") % {"name": saved})
-            return redirect(saved)
+            return redirect(record_tabs.url(saved.get_absolute_url(), record_tabs.requested(request.POST, record_tabs.FORM_TABS)))
         messages.error(request, _("The record was not saved: please correct the fields marked in red."))
+        # the first tab with an error; the periods (below the tabs) are in view whatever the tab
+        with_errors = form.tabs_with_errors()
+        shown = record_tabs.requested(request.POST, record_tabs.FORM_TABS)
+        active_tab = next((name for name in record_tabs.FORM_TABS if name in with_errors), shown)
         return self.render_to_response(
-            self.get_context_data(form=form, formset=formset, practitioner=practitioner)
+            self.get_context_data(form=form, formset=formset, practitioner=practitioner, **self._tabs(active_tab, with_errors))
         )
+
+    @staticmethod
+    def _tabs(active_tab: str, with_errors: frozenset[str] = frozenset()) -> dict:
+        return {"active_tab": active_tab, "tabs": record_tabs.tabs(record_tabs.FORM_TABS, active_tab, with_errors)}
 
 
 class ContactEditView(PractitionerAccessMixin, TemplateView):

@@ -50,6 +50,7 @@ EXPECTED = {
     "practitioners:import": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 200)},
     "practitioners:export": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
     "practitioners:detail": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, 405, 405, 403, 405)},
+    "practitioners:print": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, 405, 405, 403, 405)},
     "practitioners:edit": {"GET": row(LOGIN, 200, 403, 403, 200), "POST": row(LOGIN, 200, 403, 403, 200)},
     "practitioners:contact": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, ELSEWHERE, ELSEWHERE, 403, ELSEWHERE)},
     # the record's certificate: its practitioner and administrators only

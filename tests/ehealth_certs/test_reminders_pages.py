@@ -35,12 +35,14 @@ def notice(page: str, element_id: str) -> str | None:
 # --------------------------------------------------------------------------- the main screen
 
 
-def test_practitioner_in_the_window_is_told_to_renew_with_a_link_to_their_record(client, practitioner_user, practitioner_record):
+def test_practitioner_in_the_window_is_told_to_renew_with_a_link_to_their_records_certificate_tab(client, practitioner_user, practitioner_record):
     certificate = make_certificate(practitioner_record, days(40), now=timezone.now())
     client.force_login(practitioner_user)
     text = notice(client.get("/").content.decode(), "own-certificate-notice")
     assert f"Your eHealth certificate expires on {local_date(certificate.not_after)}: renew it now." in text
-    assert f'href="{practitioner_record.get_absolute_url()}"' in text
+    assert f'href="{practitioner_record.get_absolute_url()}?tab=provider"' in text
+    record = client.get(f"{practitioner_record.get_absolute_url()}?tab=provider").content.decode()
+    assert 'class="tab-pane fade show active" id="provider"' in record and 'id="renewal-panel"' in record
 
 
 def test_practitioner_with_an_expired_certificate_is_told_so(client, practitioner_user, practitioner_record):

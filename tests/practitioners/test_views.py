@@ -46,7 +46,7 @@ def test_front_desk_creates_a_record_with_two_periods(client, front_desk):
     client.force_login(front_desk)
     response = client.post(reverse("practitioners:create"), record_post_data())
     record = Practitioner.objects.get(niss="03021500440")
-    assert response.status_code == 302 and response.url == record.get_absolute_url()
+    assert response.status_code == 302 and response.url == record.get_absolute_url() + "?tab=administrative"
     assert record.enterprise_number == "0566988259"
     assert sorted(p.start_date.year for p in record.inami_periods.all()) == [2020, 2023]
     assert {p.inami_number for p in record.inami_periods.all()} == {"53886171521"}
