@@ -115,6 +115,16 @@ def submit_empty_form(tab, words: dict[str, str]) -> None:
     expect(tab.get_by_role("alert").first).to_be_visible()
 
 
+def submit(form: str) -> Callable:
+    """Send the form empty, as a hurried person would: the page then shows its errors."""
+
+    def send(tab, words: dict[str, str]) -> None:
+        tab.locator(form).locator("[type=submit]").first.click()
+        expect(tab.locator(f"{form} .invalid-feedback, .alert-danger").first).to_be_visible()
+
+    return send
+
+
 def open_menu(tab, words: dict[str, str]) -> None:
     tab.locator("nav .navbar-toggler").click()
     expect(tab.get_by_role("button", name=words["log_out"])).to_be_visible()
@@ -139,6 +149,10 @@ def visits(world: World) -> list[Visit]:
             Visit("practitioners-create-errors", role, url_for("practitioners:create", {}), then=submit_empty_form),
             Visit("practitioners-list-search", role, url_for("practitioners:list", {}) + "?q=zzz"),
         ]
+    for name, form in (("ehealth_certs:upload", "#keystore-upload"), ("ehealth_certs:revoke", "#revoke-form"),
+                       ("ehealth_certs:password", "#password-change-form"), ("practitioners:import", "main form[method=post]")):
+        role = "administrator" if name == "practitioners:import" else "practitioner_a"
+        planned.append(Visit(f"{name.replace(':', '-')}-errors", role, url_for(name, world.kwargs), then=submit(form)))
     planned += [
         Visit("ehealth_certs-detail-revoked", "administrator", url_for("ehealth_certs:detail", revoked)),
         Visit("ehealth_certs-detail-expired", "administrator", url_for("ehealth_certs:detail", expired)),
