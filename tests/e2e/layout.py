@@ -1,5 +1,8 @@
 """What a person would meet on a page, measured in the browser: overflow, covered or squeezed controls.
 
+At desktop width nothing may need sideways scrolling, not even inside a scrolling box; on a phone a
+wide table may scroll sideways in its own box, but the page itself may not.
+
 ``layout_problems(page)`` only reads the page (and scrolls it, as a person would, to reach each
 control); it returns one line per problem, empty when the page is usable at the window's width.
 """
@@ -11,7 +14,7 @@ CONTROLS = (
     "summary, .page-link, .nav-link"
 )
 
-MEASURE = """(controls) => {
+MEASURE = """([controls, sideways]) => {
   const describe = (el) => {
     if (!el) return 'nothing';
     let text = el.tagName.toLowerCase();
@@ -31,6 +34,14 @@ MEASURE = """(controls) => {
       && !(el.parentElement && el.parentElement.getBoundingClientRect().right > width + 0.5 && el.parentElement !== document.body));
     problems.push(`document is ${document.documentElement.scrollWidth} px wide in a ${width} px window`
       + (wide.length ? ` (sticking out: ${wide.slice(0, 3).map(el => `${describe(el)} to ${Math.round(el.getBoundingClientRect().right)} px`).join(', ')})` : ''));
+  }
+  if (!sideways) {
+    // a wide window has room: a box a person must scroll sideways hides part of what it holds
+    for (const el of document.body.querySelectorAll('*')) {
+      const overflowX = getComputedStyle(el).overflowX;
+      if ((overflowX === 'auto' || overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1 && el.checkVisibility())
+        problems.push(`${describe(el)} must be scrolled sideways: ${el.scrollWidth} px of content in ${el.clientWidth} px`);
+    }
   }
   let checked = 0;
   for (const el of document.querySelectorAll(controls)) {
@@ -63,7 +74,12 @@ MEASURE = """(controls) => {
 }"""
 
 
+# Below this width a table may scroll sideways in its own box (Bootstrap's .table-responsive).
+SIDEWAYS_SCROLLING_BELOW = 1200
+
+
 def layout_problems(page) -> tuple[list[str], int]:
     """(problems, number of controls a pointer reaches) of the page as it shows now."""
-    result = page.evaluate(MEASURE, CONTROLS)
+    sideways = page.viewport_size["width"] < SIDEWAYS_SCROLLING_BELOW
+    result = page.evaluate(MEASURE, [CONTROLS, sideways])
     return result["problems"], result["checked"]

@@ -59,3 +59,13 @@ def test_a_control_squeezed_to_nothing_is_reported(tab):
     tab.set_content('<table style="width: 0; table-layout: fixed"><tr><td style="width: 0; padding: 0">'
                     '<input id="inami" aria-label="INAMI" style="width: 0; height: 20px; padding: 0; border: 0"></td></tr></table>')
     assert layout_problems(tab)[0] == ['input#inami "INAMI" is squeezed to 0x20 px']
+
+
+def test_a_box_scrolling_sideways_is_reported_at_desktop_width_only(tab):
+    content = ('<div id="log" style="overflow-x: auto"><table><tr><td style="white-space: nowrap">'
+               + "7b88bfa76d12114d53764f19fec0e9c54ac2ed4c6842" * 12 + "</td></tr></table></div>")
+    tab.set_content(content)
+    assert layout_problems(tab) == ([], 0)
+    tab.set_viewport_size({"width": 1366, "height": 900})
+    [problem], _ = layout_problems(tab)
+    assert problem.startswith("div#log") and "must be scrolled sideways" in problem
