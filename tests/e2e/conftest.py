@@ -95,9 +95,33 @@ def on_main_screen(url: str) -> bool:
     return urlsplit(url).path == "/"
 
 
+# A person points at a field before typing in it. Playwright's click() waits until the element
+# itself would receive the click (nothing covering it, not squeezed away) and never uses ``force``
+# here; fill() and select_option() alone would reach a field no mouse can reach.
+
+
+def type_into(field, text: str) -> None:
+    """Click the field, then type (what was in it is replaced, as after a triple click)."""
+    field.click()
+    field.fill(text)
+
+
+def choose(field, label: str) -> None:
+    """Click the drop-down list, then pick the option a person reads."""
+    field.click()
+    field.select_option(label=label)
+
+
+def pick_file(page, field, path) -> None:
+    """Click the file field and answer the file chooser that opens."""
+    with page.expect_file_chooser() as chooser:
+        field.click()
+    chooser.value.set_files(path)
+
+
 def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.locator("main form").get_by_role("button").click()
+    type_into(page.get_by_label("Username"), username)
+    type_into(page.get_by_label("Password"), password)
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_url(on_main_screen)
