@@ -40,6 +40,9 @@ WARNING_MESSAGES = {
 _THROTTLED_MESSAGE = _(
     "Too many wrong passwords for this keystore. For your security, try again after %(time)s."
 )
+_TOO_MANY_VALIDATIONS_MESSAGE = _(
+    "Too many keystores checked from your account in a short time. For your security, try again after %(time)s."
+)
 _CONFLICT_MESSAGE = _(
     "Another certificate was imported for this record at the same moment. Reload the record and check "
     "which certificate is active before trying again."
@@ -127,6 +130,11 @@ def throttle_scopes(practitioner: Practitioner, user) -> list[str]:
     return throttle.scopes(practitioner.public_id, user_key)
 
 
+def throttled_message(attempt: throttle.Claim) -> str:
+    message = _TOO_MANY_VALIDATIONS_MESSAGE if attempt.reason == throttle.VALIDATIONS else _THROTTLED_MESSAGE
+    return message % {"time": timezone.localtime(attempt.blocked_until).strftime("%H:%M")}
+
+
 @sensitive_variables("password")
 def validate_for_inspection(data: bytes, password: str, *, ssin: str | None = None, now: datetime | None = None):
     """Validation without a record (``keystore inspect``): identity checked against ``ssin`` when given."""
@@ -188,15 +196,11 @@ def _import_keystore(
     uploader_name: str | None,
     now: datetime,
 ) -> ImportOutcome:
-    scopes = throttle_scopes(practitioner, user)
-    until = throttle.blocked_until(scopes, now)
-    if until is not None:
-        logger.warning("keystore import for record %s refused: too many wrong passwords", practitioner.public_id)
-        local = timezone.localtime(until)
+    attempt = throttle.claim(throttle_scopes(practitioner, user), now)
+    if not attempt.allowed:
+        logger.warning("keystore import for record %s refused: too many attempts (%s)", practitioner.public_id, attempt.reason)
         return ImportOutcome(
-            error=THROTTLED,
-            message=_THROTTLED_MESSAGE % {"time": local.strftime("%H:%M")},
-            throttled_until=until,
+            error=THROTTLED, message=throttled_message(attempt), throttled_until=attempt.blocked_until
         )
     try:
         with transaction.atomic():
@@ -212,9 +216,9 @@ def _import_keystore(
                 renewal_window_months=conf.renewal_window_months(),
                 max_size=conf.max_keystore_bytes(),
             )
+            if result.error != "wrong_password":
+                attempt.release()
             if not result.valid:
-                if result.error == "wrong_password":
-                    throttle.record_failure(scopes, now)
                 logger.info("keystore import for record %s refused: %s", practitioner.public_id, result.error)
                 return ImportOutcome(result=result, error=str(result.error), message=result.message)
             certificate = _store(

@@ -205,6 +205,7 @@ def production_env(**overrides) -> dict[str, str]:
         SECRET_KEY="test-only-" + "k9Qz2Lm4Xw7Rt1Vb6Nc0Hs5Jd3Gy8Fp" * 2,
         ALLOWED_HOSTS="oxygen.test",
         KEYSTORE_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        CACHE_URL="redis://127.0.0.1:6379/1",
     )
     env.update(overrides)
     return env

@@ -280,3 +280,35 @@ def test_a_removal_holding_the_row_makes_the_change_wait_then_refuse(postgres, p
 
     assert [outcome.error for outcome in outcomes] == [password_change.NOT_ACTIVE]
     assert_unchanged(certificate, before)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_current_passwords_cannot_pass_the_limit(postgres, practitioner_record, practitioner_user, monkeypatch):
+    certificate = imported(practitioner_record)
+    attempts = 12
+    barrier = threading.Barrier(attempts)
+    tried = []
+    change_password = pkcs12.change_password
+
+    def counted_change(*args, **kwargs):
+        tried.append(1)
+        return change_password(*args, **kwargs)
+
+    monkeypatch.setattr(pkcs12, "change_password", counted_change)
+    outcomes = []
+
+    def attempt(number):
+        try:
+            barrier.wait()
+            outcomes.append(change(certificate, practitioner_user, current=f"wrong password {number}", now=NOW))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(number,)) for number in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(tried) == 5
+    assert sorted(outcome.error for outcome in outcomes) == [password_change.THROTTLED] * 7 + [password_change.WRONG_PASSWORD] * 5
