@@ -228,12 +228,14 @@ CONTENT_SECURITY_POLICY = {
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Login throttle (django-axes): 5 wrong passwords for one user name from one address lock that
-# pair for 15 minutes; a successful login clears the count. The database handler keeps the count
-# shared by every worker and across restarts, whatever cache is configured.
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# pair for 15 minutes, and 20 from one address whatever the user names (password spraying) lock
+# the address; a successful login clears the counts. The database handler keeps them shared by
+# every worker and across restarts, whatever cache is configured.
+AXES_HANDLER = "oxygen.security.LoginThrottleHandler"
 AXES_FAILURE_LIMIT = 5
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "oxygen.security.client_ip"
