@@ -44,7 +44,7 @@ if not DEBUG:
         raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names when DEBUG is off.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "oxygen.admin_site.OxygenAdminConfig",  # django.contrib.admin, refusing regex lookups
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -362,3 +362,24 @@ def test_creating_a_practitioner_without_a_csrf_token_is_refused(front_desk):
     token = client.get(reverse("practitioners:create")).cookies["csrftoken"].value
     response = client.post(reverse("practitioners:create"), record_post_data(csrfmiddlewaretoken=token))
     assert response.status_code == 302 and Practitioner.objects.count() == 1
+
+
+# --- Admin -----------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["niss__regex=(", "niss__iregex=[", "user__username__regex=a", "last_name__regex=Pe"])
+def test_admin_refuses_regex_lookups_with_400(client, administrator, practitioner_record, query):
+    administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    response = client.get(f"/admin/practitioners/practitioner/?{query}")
+    assert response.status_code == 400
+    assert "The request could not be read" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_still_filters_with_ordinary_lookups(client, administrator, practitioner_record):
+    administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    assert client.get("/admin/practitioners/practitioner/?niss__startswith=85").status_code == 200
