@@ -1,11 +1,12 @@
-"""Throttling of keystore password attempts, per record and per user, in the shared cache.
+"""Throttling of keystore password and eID PIN attempts, per record and per user, in the shared cache.
 
 Counted first: ``claim`` adds the attempt to every counter of its scopes before the password is
 tried, and refuses it (counting nothing) when a counter goes past its limit; so parallel requests
 cannot all pass a limit that each of them read before any had failed. A right password gives its
 wrong-password counts back (``Claim.release``). Each user's validations are counted as
 well, right password or not (``KEYSTORE_VALIDATIONS_PER_USER``): key derivations are slow, and one
-account must not keep the workers busy.
+account must not keep the workers busy. eID PIN attempts are counted per user the same way
+(``EID_PIN_ATTEMPTS_PER_USER``): each one is tried on the card in the server's reader.
 
 Fixed windows: a counter's first attempt opens a window of ``KEYSTORE_PASSWORD_FAILURE_WINDOW``
 seconds (its start is stored beside the count); a counter past its limit refuses until the window
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 PREFIX = "ehealth_certs:keystore-password-failures"
 VALIDATIONS_PREFIX = "ehealth_certs:keystore-validations"
+EID_PIN_PREFIX = "ehealth_certs:eid-pin-attempts"
 
 WRONG_PASSWORDS = "wrong_passwords"
 VALIDATIONS = "validations"
@@ -111,10 +113,19 @@ class Claim:
 
 def claim(scope_keys: Iterable[str], now: datetime | None = None) -> Claim:
     """Counts one password attempt in every scope, before the password is tried."""
-    now = now or timezone.now()
+    return _claim(_counters(scope_keys), now or timezone.now())
+
+
+def claim_eid_pin(user_key: object, now: datetime | None = None) -> Claim:
+    """Counts one eID PIN attempt of a user (every attempt, right PIN or not) before the card is asked."""
+    counter = _Counter(f"{EID_PIN_PREFIX}:user:{user_key}", int(settings.EID_PIN_ATTEMPTS_PER_USER), VALIDATIONS)
+    return _claim([counter], now or timezone.now())
+
+
+def _claim(counters: list[_Counter], now: datetime) -> Claim:
     counted: list[_Counter] = []
     refused: Claim | None = None
-    for counter in _counters(scope_keys):
+    for counter in counters:
         count = _count(counter, now)
         counted.append(counter)
         if count > counter.limit:

@@ -386,5 +386,8 @@ CELERY_BEAT_SCHEDULE["ehealth-redeliver-owed-reminders"] = {
 # (libbeidpkcs11-0, from the eid-mw repository of eid.belgium.be, not in Debian's own archive)
 # installs it on amd64: an assumption, set the variable for other systems.
 EID_PKCS11_MODULE = env.str("EID_PKCS11_MODULE", default="/usr/lib/x86_64-linux-gnu/libbeidpkcs11.so.0")
+# eID PIN attempts per user within KEYSTORE_PASSWORD_FAILURE_WINDOW (the card itself locks after 3
+# wrong PINs in a row: this keeps one account from trying PINs on the server's reader without end).
+EID_PIN_ATTEMPTS_PER_USER = env.int("EID_PIN_ATTEMPTS_PER_USER", default=5)
 # A keystore re-encrypted under a new password can be downloaded once, within this many seconds.
 KEYSTORE_DOWNLOAD_TTL = env.int("KEYSTORE_DOWNLOAD_TTL", default=10 * 60)
