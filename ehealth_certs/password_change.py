@@ -227,7 +227,7 @@ def _token_hash(token: str) -> str:
 def create_download(user, practitioner: Practitioner, keystore: bytes, file_name: str, *, now: datetime | None = None) -> str:
     """Keep ``keystore`` for one download by ``user``; return the URL token. Drops expired downloads."""
     now = now or timezone.now()
-    KeystoreDownload.objects.filter(expires_at__lte=now).delete()
+    purge_expired_downloads(now)
     token = secrets.token_urlsafe(32)
     KeystoreDownload.objects.create(
         token_sha256=_token_hash(token),
@@ -239,6 +239,15 @@ def create_download(user, practitioner: Practitioner, keystore: bytes, file_name
         expires_at=now + timedelta(seconds=int(settings.KEYSTORE_DOWNLOAD_TTL)),
     )
     return token
+
+
+def purge_expired_downloads(now: datetime | None = None) -> int:
+    """Deletes the downloads whose time is up (re-encrypted keystores nobody fetched); their number.
+    Run daily (beat task, and the cron command send_expiry_reminders) and before each new one."""
+    deleted, _by_model = KeystoreDownload.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    if deleted:
+        logger.info("%d expired one-time keystore download(s) deleted", deleted)
+    return deleted
 
 
 def _pending(token: str, user, practitioner: Practitioner, now: datetime):

@@ -374,6 +374,11 @@ CELERY_BEAT_SCHEDULE["ehealth-expiry-scan"] = {
     "task": "ehealth_certs.tasks.scan_expiring_certificates",
     "schedule": crontab(hour=REMINDER_SCAN_HOUR, minute=REMINDER_SCAN_MINUTE),  # CELERY_TIMEZONE: Europe/Brussels
 }
+# Re-encrypted keystores offered for one download and never fetched are deleted once expired.
+CELERY_BEAT_SCHEDULE["ehealth-purge-expired-downloads"] = {
+    "task": "ehealth_certs.tasks.purge_expired_downloads",
+    "schedule": crontab(hour=3, minute=30),
+}
 # Mails still owed (a worker died, the SMTP server was down) are enqueued again this often.
 CELERY_BEAT_SCHEDULE["ehealth-redeliver-owed-reminders"] = {
     "task": "ehealth_certs.tasks.redeliver_owed_reminders",
