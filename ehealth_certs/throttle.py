@@ -2,7 +2,9 @@
 
 Counted first: ``claim`` adds the attempt to every counter of its scopes before the password is
 tried, and refuses it (counting nothing) when a counter goes past its limit; so parallel requests
-cannot all pass a limit that each of them read before any had failed. A right password gives its
+cannot all pass a limit that each of them read before any had failed (in a burst, an attempt
+refused on one scope holds its count on another for a moment, so a few fewer may pass; never
+more). A right password gives its
 wrong-password counts back (``Claim.release``). Each user's validations are counted as
 well, right password or not (``KEYSTORE_VALIDATIONS_PER_USER``): key derivations are slow, and one
 account must not keep the workers busy. eID PIN attempts are counted per user the same way

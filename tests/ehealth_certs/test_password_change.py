@@ -313,8 +313,9 @@ def test_parallel_wrong_current_passwords_cannot_pass_the_limit(postgres, practi
     for thread in threads:
         thread.join()
 
-    assert len(tried) == 5
-    assert sorted(outcome.error for outcome in outcomes) == [password_change.THROTTLED] * 7 + [password_change.WRONG_PASSWORD] * 5
+    errors = [outcome.error for outcome in outcomes]
+    assert 1 <= len(tried) == errors.count(password_change.WRONG_PASSWORD) <= 5  # never more than the limit
+    assert errors.count(password_change.THROTTLED) == attempts - len(tried)
 
 
 def test_expired_downloads_are_purged_daily_by_beat_and_by_the_cron_command(settings, practitioner_record, practitioner_user):

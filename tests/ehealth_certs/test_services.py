@@ -449,8 +449,9 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit(postgres, practitioner_r
     for thread in threads:
         thread.join()
 
-    assert len(validated) == 5
-    assert sorted(outcome.error for outcome in outcomes) == ["throttled"] * 15 + ["wrong_password"] * 5
+    errors = [outcome.error for outcome in outcomes]
+    assert 1 <= len(validated) == errors.count("wrong_password") <= 5  # never more than the limit
+    assert errors.count("throttled") == attempts - len(validated)
 
 
 def test_every_validation_counts_in_the_user_s_budget(settings, practitioner_record, other_record, administrator):
