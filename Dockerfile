@@ -29,6 +29,7 @@ COPY . .
 RUN DEBUG=False \
     SECRET_KEY="build-only-9f3Kx2Qm7Zp4Lw8Rt1Vb6Nc0Hs5Jd3Gy-not-a-runtime-secret-Ae7Uo" \
     ALLOWED_HOSTS=build.invalid \
+    CACHE_URL=redis://build.invalid:6379/1 \
     KEYSTORE_ENCRYPTION_KEY="YnVpbGQtb25seS1rZXktbmV2ZXItdXNlZC1hdC1ydW4=" \
     sh -c 'python manage.py compilemessages -v0 && python manage.py collectstatic --noinput -v0' \
     && chmod +x docker/entrypoint.sh \

@@ -6,9 +6,9 @@ from .models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("occurred_at", "kind", "user", "username_attempted", "ip_address", "practitioner", "summary")
+    list_display = ("occurred_at", "kind", "username", "username_attempted", "ip_address", "practitioner", "summary")
     list_filter = ("kind", "occurred_at")
-    search_fields = ("user__username", "username_attempted", "summary", "ip_address")
+    search_fields = ("username", "username_attempted", "summary", "ip_address")
     date_hierarchy = "occurred_at"
     list_select_related = ("user", "practitioner")
     readonly_fields = [field.name for field in AuditEvent._meta.fields]

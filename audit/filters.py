@@ -31,4 +31,4 @@ class AuditEventFilter(django_filters.FilterSet):
     def filter_user(self, queryset, name, value):
         """The user's name, or the name typed in a failed login."""
         value = value.strip()
-        return queryset.filter(Q(user__username__icontains=value) | Q(username_attempted__icontains=value))
+        return queryset.filter(Q(username__icontains=value) | Q(username_attempted__icontains=value))

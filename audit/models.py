@@ -29,6 +29,8 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="audit_events",
     )
+    # Kept on the event: the account may be deleted later, the event must still say who acted.
+    username = models.CharField(_("user name"), max_length=150, blank=True)
     username_attempted = models.CharField(
         _("user name typed"), max_length=150, blank=True,
         help_text=_("For failed logins: the user name that was typed (never the password)."),
@@ -55,7 +57,5 @@ class AuditEvent(models.Model):
 
     @property
     def actor(self) -> str:
-        """The user's name, or for a failed login the name that was typed."""
-        if self.user_id:
-            return self.user.get_username()
-        return self.username_attempted
+        """The user's name (kept when the account is deleted), or for a failed login the name typed."""
+        return self.username or self.username_attempted

@@ -96,6 +96,7 @@ def record_event(
     return AuditEvent.objects.create(
         kind=kind,
         user=user,
+        username=user.get_username() if user is not None else "",
         practitioner=practitioner,
         ip_address=client_ip(request) if request is not None else None,
         summary=str(summary)[:SUMMARY_LENGTH],

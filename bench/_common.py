@@ -27,6 +27,8 @@ BENCH_REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "13"))
 # demand a long SECRET_KEY and a Fernet key; these are benchmark-only values).
 SECRET_KEY = "bench-only-secret-key-7Hq2Lw9Xz4Rt8Vn1Bc6Mk3Jp5Sd0Fg7Yu2Ie9Oa4-not-for-production"
 KEYSTORE_ENCRYPTION_KEY = "YmVuY2gtb25seS1rZXktbmV2ZXItdXNlZC1pbi1wcm8="
+# In-process setup and migrations: DEBUG on (it is off unless set), with the benchmark-only key.
+DEVELOPMENT_ENVIRONMENT = {"DEBUG": "True", "KEYSTORE_ENCRYPTION_KEY": KEYSTORE_ENCRYPTION_KEY}
 
 
 def database_url(name: str = BENCH_DATABASE) -> str:
@@ -56,6 +58,8 @@ def server_environment(**extra: str) -> dict[str, str]:
 def setup_django(settings_module: str = "oxygen.settings", **env: str) -> None:
     """Configure Django in this process on the bench database (DEBUG stays on: no static manifest needed)."""
     os.environ.setdefault("DATABASE_URL", database_url())
+    for key, value in DEVELOPMENT_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
     for key, value in env.items():
         os.environ[key] = value
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
@@ -73,7 +77,7 @@ def recreate_database(name: str = BENCH_DATABASE) -> None:
     subprocess.run(
         [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
         cwd=PROJECT,
-        env={**os.environ, "DATABASE_URL": database_url(name)},
+        env={**DEVELOPMENT_ENVIRONMENT, **os.environ, "DATABASE_URL": database_url(name)},
         check=True,
     )
 

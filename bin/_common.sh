@@ -33,6 +33,8 @@ setup_python() {
 
 setup_app() {
   apt_install msgfmt gettext
-  "$VENV/bin/python" manage.py compilemessages -v0 --ignore=.venv
-  "$VENV/bin/python" manage.py collectstatic --noinput -v0
+  # Build steps that read no secret: run with the demo's settings (DEBUG on, no key needed), as
+  # the test suite (tests/settings.py) and the demo use them.
+  OXYGEN_DEMO=True DEBUG=True "$VENV/bin/python" manage.py compilemessages -v0 --ignore=.venv
+  OXYGEN_DEMO=True DEBUG=True "$VENV/bin/python" manage.py collectstatic --noinput -v0
 }

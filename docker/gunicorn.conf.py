@@ -22,7 +22,7 @@ accesslog = None
 errorlog = "-"
 
 # gunicorn's own lines (master and workers) go through the same JSON/text handler as Django's.
-_debug = os.environ.get("DEBUG", "True").lower() in {"1", "true", "yes", "on"}
+_debug = os.environ.get("DEBUG", "False").lower() in {"1", "true", "yes", "on"}
 logconfig_dict = logging_config(
     os.environ.get("LOG_FORMAT", "text" if _debug else "json"),
     os.environ.get("LOG_LEVEL", "INFO").upper(),

@@ -13,7 +13,9 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from audit.models import EventKind
@@ -21,7 +23,11 @@ from audit.services import record_event
 from practitioners.identifiers import parse_niss
 from practitioners.models import Practitioner
 
-from . import eid
+from . import eid, throttle
+
+
+class PinAttemptsExhausted(eid.EidError):
+    code = "pin_attempts_exhausted"
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ def read_card(
     """
     proving = pin is not None
     try:
+        if proving and user is not None and user.is_authenticated:
+            _claim_pin_attempt(user)
         holder = eid.prove_possession(module_path(), pin) if proving else eid.read_authentication_certificate(module_path())
     except eid.EidError as error:
         _audit(request, user, practitioner, "eID card read failed", {"error": error.code, "proof": proving})
@@ -68,6 +76,16 @@ def read_card(
         "card_not_after": holder.not_after,
     })
     return reading
+
+
+def _claim_pin_attempt(user) -> None:
+    """Counts the PIN attempt in the user's limit; raises PinAttemptsExhausted when it is used up."""
+    attempt = throttle.claim_eid_pin(user.pk)
+    if not attempt.allowed:
+        raise PinAttemptsExhausted(
+            _("Too many PIN checks from your account in a short time. For the card's safety, try again after %(time)s.")
+            % {"time": timezone.localtime(attempt.blocked_until).strftime("%H:%M")}
+        )
 
 
 def _audit(request, user, practitioner, summary: str, details: dict) -> None:

@@ -7,7 +7,7 @@ whoever may see the record; filling a new record from the card: front desk and a
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
@@ -21,7 +21,7 @@ from practitioners import record_tabs
 from practitioners.access import PractitionerAccessMixin, RegistryManagerRequiredMixin
 from practitioners.views import PractitionerEditView
 
-from . import eid, eid_services, password_change, password_policy, renewal, revocation, selectors
+from . import access, eid, eid_services, password_change, password_policy, renewal, revocation, selectors
 from .lifecycle_forms import EidProofForm, PasswordChangeForm, RenewalStepForm, RevocationForm, UploadedPasswordChangeForm
 from .models import Certificate, CertificateState, RenewalStep
 from .views import CertificateManagerMixin
@@ -258,11 +258,18 @@ class EidReadView(PractitionerAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("practitioner", self.get_practitioner())
         kwargs.setdefault("pin_form", EidProofForm())
+        kwargs.setdefault("may_prove", self.may_prove())
         return super().get_context_data(**kwargs)
+
+    def may_prove(self) -> bool:
+        """PINs go to the card in the server's reader: only the practitioner themself or an administrator."""
+        return access.can_manage_certificate(self.request.user, self.get_practitioner())
 
     def post(self, request, *args, **kwargs):
         pin = None
         if request.POST.get("action") == "prove":
+            if not self.may_prove():
+                raise PermissionDenied
             form = EidProofForm(request.POST)
             if not form.is_valid():
                 return self.render_to_response(self.get_context_data(pin_errors=form.errors))

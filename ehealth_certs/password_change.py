@@ -45,9 +45,6 @@ MESSAGES = {
     NOT_KEYSTORE: _("This file is not a keystore that can be opened (is it the .p12 / .acc-p12 file?). Nothing was changed."),
     REENCRYPT_FAILED: _("The keystore could not be re-encrypted safely, so nothing was changed: %(reason)s"),
 }
-_THROTTLED_MESSAGE = _("Too many wrong passwords for this keystore. For your security, try again after %(time)s.")
-
-
 @dataclass
 class PasswordChangeOutcome:
     """``error`` is one of the codes above (None on success); ``failed_rules`` for ``policy``."""
@@ -69,7 +66,7 @@ def _failure(code: str, **params) -> PasswordChangeOutcome:
 
 
 @sensitive_variables("current", "new", "confirmation")
-def _precheck(current: str, new: str, confirmation: str, scopes: list[str], now: datetime) -> PasswordChangeOutcome | None:
+def _precheck(current: str, new: str, confirmation: str) -> PasswordChangeOutcome | None:
     failed = password_policy.failed_checks(new, confirmation)
     if failed:
         outcome = _failure(POLICY)
@@ -77,26 +74,32 @@ def _precheck(current: str, new: str, confirmation: str, scopes: list[str], now:
         return outcome
     if new == current:
         return _failure(UNCHANGED)
-    until = throttle.blocked_until(scopes, now)
-    if until is not None:
-        return PasswordChangeOutcome(
-            error=THROTTLED, message=_THROTTLED_MESSAGE % {"time": timezone.localtime(until).strftime("%H:%M")}
-        )
     return None
 
 
+def _claim(scopes: list[str], now: datetime) -> throttle.Claim | PasswordChangeOutcome:
+    """Counts the attempt before the current password is tried (see throttle.py)."""
+    attempt = throttle.claim(scopes, now)
+    if not attempt.allowed:
+        return PasswordChangeOutcome(error=THROTTLED, message=services.throttled_message(attempt))
+    return attempt
+
+
 @sensitive_variables("current", "new")
-def _reencrypt(data: bytes, current: str, new: str, scopes: list[str], now: datetime) -> bytes | PasswordChangeOutcome:
+def _reencrypt(data: bytes, current: str, new: str, attempt: throttle.Claim) -> bytes | PasswordChangeOutcome:
     try:
-        return pkcs12.change_password(data, current, new)
+        keystore = pkcs12.change_password(data, current, new)
     except pkcs12.WrongPasswordError:
-        throttle.record_failure(scopes, now)
         return _failure(WRONG_PASSWORD)
     except pkcs12.NotPkcs12Error:
-        return _failure(NOT_KEYSTORE)
+        outcome = _failure(NOT_KEYSTORE)
     except pkcs12.Pkcs12Error as exc:
         logger.warning("keystore re-encryption refused: %s", exc)
-        return _failure(REENCRYPT_FAILED, reason=str(exc))
+        outcome = _failure(REENCRYPT_FAILED, reason=str(exc))
+    else:
+        outcome = None
+    attempt.release()
+    return keystore if outcome is None else outcome
 
 
 @sensitive_variables("current", "new", "confirmation")
@@ -113,8 +116,10 @@ def change_stored_keystore_password(
     """Re-encrypt the stored keystore of the active ``certificate`` under ``new``; offer it for download once."""
     now = now or timezone.now()
     practitioner = certificate.practitioner
-    scopes = services.throttle_scopes(practitioner, user)
-    outcome = _precheck(current, new, confirmation, scopes, now)
+    outcome = _precheck(current, new, confirmation)
+    attempt = _claim(services.throttle_scopes(practitioner, user), now) if outcome is None else None
+    if isinstance(attempt, PasswordChangeOutcome):
+        outcome = attempt
     if outcome is None:
         with transaction.atomic():
             locked = (
@@ -123,9 +128,10 @@ def change_stored_keystore_password(
                 .first()
             )
             if locked is None:
+                attempt.release()
                 outcome = _failure(NOT_ACTIVE)
             else:
-                result = _reencrypt(storage.decrypt(locked.encrypted_keystore), current, new, scopes, now)
+                result = _reencrypt(storage.decrypt(locked.encrypted_keystore), current, new, attempt)
                 outcome = result if isinstance(result, PasswordChangeOutcome) else _replace(locked, result, user, request, now)
     if not outcome.changed:
         _record_refusal(outcome, practitioner, certificate, user, request)
@@ -166,13 +172,15 @@ def change_uploaded_keystore_password(
     user's throttle; the command line (no record, no user) is not throttled.
     """
     now = now or timezone.now()
-    scopes = services.throttle_scopes(practitioner, user) if practitioner is not None else []
-    outcome = _precheck(current, new, confirmation, scopes, now)
+    outcome = _precheck(current, new, confirmation)
+    if outcome is None and len(data) > settings.KEYSTORE_MAX_BYTES:
+        outcome = _failure(NOT_KEYSTORE)
     if outcome is None:
-        if len(data) > settings.KEYSTORE_MAX_BYTES:
-            outcome = _failure(NOT_KEYSTORE)
+        attempt = _claim(services.throttle_scopes(practitioner, user) if practitioner is not None else [], now)
+        if isinstance(attempt, PasswordChangeOutcome):
+            outcome = attempt
         else:
-            result = _reencrypt(data, current, new, scopes, now)
+            result = _reencrypt(data, current, new, attempt)
             outcome = result if isinstance(result, PasswordChangeOutcome) else PasswordChangeOutcome(keystore=result)
     if outcome.changed:
         record_event(
@@ -219,7 +227,7 @@ def _token_hash(token: str) -> str:
 def create_download(user, practitioner: Practitioner, keystore: bytes, file_name: str, *, now: datetime | None = None) -> str:
     """Keep ``keystore`` for one download by ``user``; return the URL token. Drops expired downloads."""
     now = now or timezone.now()
-    KeystoreDownload.objects.filter(expires_at__lte=now).delete()
+    purge_expired_downloads(now)
     token = secrets.token_urlsafe(32)
     KeystoreDownload.objects.create(
         token_sha256=_token_hash(token),
@@ -231,6 +239,15 @@ def create_download(user, practitioner: Practitioner, keystore: bytes, file_name
         expires_at=now + timedelta(seconds=int(settings.KEYSTORE_DOWNLOAD_TTL)),
     )
     return token
+
+
+def purge_expired_downloads(now: datetime | None = None) -> int:
+    """Deletes the downloads whose time is up (re-encrypted keystores nobody fetched); their number.
+    Run daily (beat task, and the cron command send_expiry_reminders) and before each new one."""
+    deleted, _by_model = KeystoreDownload.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    if deleted:
+        logger.info("%d expired one-time keystore download(s) deleted", deleted)
+    return deleted
 
 
 def _pending(token: str, user, practitioner: Practitioner, now: datetime):

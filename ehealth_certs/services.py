@@ -40,6 +40,9 @@ WARNING_MESSAGES = {
 _THROTTLED_MESSAGE = _(
     "Too many wrong passwords for this keystore. For your security, try again after %(time)s."
 )
+_TOO_MANY_VALIDATIONS_MESSAGE = _(
+    "Too many keystores checked from your account in a short time. For your security, try again after %(time)s."
+)
 _CONFLICT_MESSAGE = _(
     "Another certificate was imported for this record at the same moment. Reload the record and check "
     "which certificate is active before trying again."
@@ -127,6 +130,11 @@ def throttle_scopes(practitioner: Practitioner, user) -> list[str]:
     return throttle.scopes(practitioner.public_id, user_key)
 
 
+def throttled_message(attempt: throttle.Claim) -> str:
+    message = _TOO_MANY_VALIDATIONS_MESSAGE if attempt.reason == throttle.VALIDATIONS else _THROTTLED_MESSAGE
+    return message % {"time": timezone.localtime(attempt.blocked_until).strftime("%H:%M")}
+
+
 @sensitive_variables("password")
 def validate_for_inspection(data: bytes, password: str, *, ssin: str | None = None, now: datetime | None = None):
     """Validation without a record (``keystore inspect``): identity checked against ``ssin`` when given."""
@@ -189,15 +197,11 @@ def _import_keystore(
     uploader_name: str | None,
     now: datetime,
 ) -> ImportOutcome:
-    scopes = throttle_scopes(practitioner, user)
-    until = throttle.blocked_until(scopes, now)
-    if until is not None:
-        logger.warning("keystore import for record %s refused: too many wrong passwords", practitioner.public_id)
-        local = timezone.localtime(until)
+    attempt = throttle.claim(throttle_scopes(practitioner, user), now)
+    if not attempt.allowed:
+        logger.warning("keystore import for record %s refused: too many attempts (%s)", practitioner.public_id, attempt.reason)
         return ImportOutcome(
-            error=THROTTLED,
-            message=_THROTTLED_MESSAGE % {"time": local.strftime("%H:%M")},
-            throttled_until=until,
+            error=THROTTLED, message=throttled_message(attempt), throttled_until=attempt.blocked_until
         )
     active = _active_certificate(practitioner)
     result = validate_keystore(  # key derivations (and soon network checks): outside any transaction
@@ -210,15 +214,17 @@ def _import_keystore(
         renewal_window_months=conf.renewal_window_months(),
         max_size=conf.max_keystore_bytes(),
     )
+    if result.error != "wrong_password":
+        attempt.release()  # only a wrong password keeps its place in the count
     if not result.valid:
-        return _refused(practitioner, result, scopes, now)
+        return _refused(practitioner, result)
     try:
         with transaction.atomic():
             locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
             active = _active_certificate(locked)
             recheck_active(result, active.not_after if active else None)  # another import may have landed
             if not result.valid:
-                return _refused(practitioner, result, scopes, now)
+                return _refused(practitioner, result)
             certificate = _store(
                 locked, active, uploaded_bytes, result,
                 user=user, source_name=source_name, via=via, uploader_name=uploader_name, now=now,
@@ -237,9 +243,7 @@ def _active_certificate(practitioner: Practitioner) -> Certificate | None:
     return practitioner.certificates.filter(state=CertificateState.ACTIVE).only("pk", "not_after").first()
 
 
-def _refused(practitioner: Practitioner, result: ValidationResult, scopes: list[str], now: datetime) -> ImportOutcome:
-    if result.error == "wrong_password":
-        throttle.record_failure(scopes, now)
+def _refused(practitioner: Practitioner, result: ValidationResult) -> ImportOutcome:
     logger.info("keystore import for record %s refused: %s", practitioner.public_id, result.error)
     return ImportOutcome(result=result, error=str(result.error), message=result.message)
 

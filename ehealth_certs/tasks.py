@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers over ``ehealth_certs.reminders``.
 
-Beat runs ``scan_expiring_certificates`` daily and ``redeliver_owed_reminders`` every few minutes;
+Beat runs ``scan_expiring_certificates`` and ``purge_expired_downloads`` daily and
+``redeliver_owed_reminders`` every few minutes;
 both enqueue one delivery task per mail still owed (the claim in the service makes a duplicate
 task harmless). Deliveries retry SMTP and network errors with exponential backoff (settings:
 ``EHEALTH_REMINDER_RETRY_BACKOFF`` and ``_MAX``).
@@ -13,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from . import reminders
+from . import password_change, reminders
 
 # Without jitter the waits are exactly those the settings promise (retries of mails that failed at
 # different moments stay spread out); with it, Celery may wait anything from 0 seconds.
@@ -61,3 +62,8 @@ def deliver_reminder(reminder_id: int) -> bool:
 @shared_task(name="ehealth_certs.tasks.deliver_digest", **RETRY_OPTIONS)
 def deliver_digest(digest_id: int) -> bool:
     return reminders.deliver_digest(digest_id)
+
+
+@shared_task(name="ehealth_certs.tasks.purge_expired_downloads")
+def purge_expired_downloads() -> int:
+    return password_change.purge_expired_downloads()

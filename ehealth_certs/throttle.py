@@ -1,13 +1,24 @@
-"""Throttling of wrong keystore passwords, per record and per user, in the Django cache.
+"""Throttling of keystore password and eID PIN attempts, per record and per user, in the shared cache.
 
-Fixed windows: the first failure opens a window of ``KEYSTORE_PASSWORD_FAILURE_WINDOW`` seconds
-(its start is stored beside the counter); once ``KEYSTORE_PASSWORD_MAX_FAILURES`` failures are
-counted in it, attempts are refused until the window ends. ``cache.add`` and ``cache.incr`` are
-atomic on Redis (and in the local-memory cache), so concurrent requests cannot slip past the limit.
+Counted first: ``claim`` adds the attempt to every counter of its scopes before the password is
+tried, and refuses it (counting nothing) when a counter goes past its limit; so parallel requests
+cannot all pass a limit that each of them read before any had failed (in a burst, an attempt
+refused on one scope holds its count on another for a moment, so a few fewer may pass; never
+more). A right password gives its
+wrong-password counts back (``Claim.release``). Each user's validations are counted as
+well, right password or not (``KEYSTORE_VALIDATIONS_PER_USER``): key derivations are slow, and one
+account must not keep the workers busy. eID PIN attempts are counted per user the same way
+(``EID_PIN_ATTEMPTS_PER_USER``): each one is tried on the card in the server's reader.
+
+Fixed windows: a counter's first attempt opens a window of ``KEYSTORE_PASSWORD_FAILURE_WINDOW``
+seconds (its start is stored beside the count); a counter past its limit refuses until the window
+ends. ``cache.add``, ``cache.incr`` and ``cache.decr`` are atomic on Redis and in the local-memory
+cache; with DEBUG off the settings refuse a cache that is not shared by every process.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -15,6 +26,11 @@ from django.core.cache import cache
 from django.utils import timezone
 
 PREFIX = "ehealth_certs:keystore-password-failures"
+VALIDATIONS_PREFIX = "ehealth_certs:keystore-validations"
+EID_PIN_PREFIX = "ehealth_certs:eid-pin-attempts"
+
+WRONG_PASSWORDS = "wrong_passwords"
+VALIDATIONS = "validations"
 
 
 def scopes(practitioner_key: object, user_key: object | None) -> list[str]:
@@ -25,37 +41,101 @@ def scopes(practitioner_key: object, user_key: object | None) -> list[str]:
     return keys
 
 
+@dataclass(frozen=True)
+class _Counter:
+    key: str
+    limit: int
+    kind: str  # WRONG_PASSWORDS counts are given back when the password was right
+
+
+def _counters(scope_keys: Iterable[str]) -> list[_Counter]:
+    counters = []
+    for scope in scope_keys:
+        counters.append(_Counter(f"{PREFIX}:{scope}", int(settings.KEYSTORE_PASSWORD_MAX_FAILURES), WRONG_PASSWORDS))
+        if scope.startswith("user:"):
+            counters.append(
+                _Counter(f"{VALIDATIONS_PREFIX}:{scope}", int(settings.KEYSTORE_VALIDATIONS_PER_USER), VALIDATIONS)
+            )
+    return counters
+
+
 def _window() -> int:
     return int(settings.KEYSTORE_PASSWORD_FAILURE_WINDOW)
 
 
-def _keys(scope: str) -> tuple[str, str]:
-    return f"{PREFIX}:{scope}:count", f"{PREFIX}:{scope}:start"
-
-
-def blocked_until(scope_keys: Iterable[str], now: datetime | None = None) -> datetime | None:
-    """When attempts are allowed again, if any scope has used up its failures; else None."""
-    now = now or timezone.now()
-    limit = int(settings.KEYSTORE_PASSWORD_MAX_FAILURES)
-    until = None
-    for scope in scope_keys:
-        count_key, start_key = _keys(scope)
-        values = cache.get_many([count_key, start_key])
-        if values.get(count_key, 0) < limit or start_key not in values:
-            continue
-        end = datetime.fromtimestamp(values[start_key], tz=now.tzinfo) + timedelta(seconds=_window())
-        if end > now and (until is None or end > until):
-            until = end
-    return until
-
-
-def record_failure(scope_keys: Iterable[str], now: datetime | None = None) -> None:
-    now = now or timezone.now()
-    for scope in scope_keys:
-        count_key, start_key = _keys(scope)
-        cache.add(start_key, now.timestamp(), timeout=_window())
+def _count(counter: _Counter, now: datetime) -> int:
+    """Adds one to the counter (opening its window if needed) and returns the new count."""
+    count_key, start_key = f"{counter.key}:count", f"{counter.key}:start"
+    start = cache.get(start_key)
+    if start is not None and start + _window() <= now.timestamp():  # the window has ended: a new one begins
+        cache.delete_many([count_key, start_key])
+    cache.add(start_key, now.timestamp(), timeout=_window())
+    cache.add(count_key, 0, timeout=_window())
+    try:
+        return cache.incr(count_key)
+    except ValueError:  # the window ended between the two calls: this attempt opens a new one
         cache.add(count_key, 0, timeout=_window())
-        try:
-            cache.incr(count_key)
-        except ValueError:  # the counter expired between the two calls
-            cache.set(count_key, 1, timeout=_window())
+        return cache.incr(count_key)
+
+
+def _give_back(counter: _Counter) -> None:
+    try:
+        cache.decr(f"{counter.key}:count")
+    except ValueError:  # the window has ended meanwhile: nothing left to give back
+        pass
+
+
+def _window_end(counter: _Counter, now: datetime) -> datetime:
+    start = cache.get(f"{counter.key}:start")
+    if start is None:
+        return now + timedelta(seconds=_window())
+    return datetime.fromtimestamp(start, tz=now.tzinfo) + timedelta(seconds=_window())
+
+
+@dataclass
+class Claim:
+    """One attempt, counted; or refused (``blocked_until`` set, nothing counted)."""
+
+    blocked_until: datetime | None = None
+    reason: str | None = None  # WRONG_PASSWORDS or VALIDATIONS when refused
+    _counted: tuple[_Counter, ...] = ()
+
+    @property
+    def allowed(self) -> bool:
+        return self.blocked_until is None
+
+    def release(self) -> None:
+        """Gives back the wrong-password counts of this attempt, which turned out not to be a wrong
+        password (right, or never tried); the validation count stays."""
+        for counter in self._counted:
+            if counter.kind == WRONG_PASSWORDS:
+                _give_back(counter)
+        self._counted = tuple(counter for counter in self._counted if counter.kind != WRONG_PASSWORDS)
+
+
+def claim(scope_keys: Iterable[str], now: datetime | None = None) -> Claim:
+    """Counts one password attempt in every scope, before the password is tried."""
+    return _claim(_counters(scope_keys), now or timezone.now())
+
+
+def claim_eid_pin(user_key: object, now: datetime | None = None) -> Claim:
+    """Counts one eID PIN attempt of a user (every attempt, right PIN or not) before the card is asked."""
+    counter = _Counter(f"{EID_PIN_PREFIX}:user:{user_key}", int(settings.EID_PIN_ATTEMPTS_PER_USER), VALIDATIONS)
+    return _claim([counter], now or timezone.now())
+
+
+def _claim(counters: list[_Counter], now: datetime) -> Claim:
+    counted: list[_Counter] = []
+    refused: Claim | None = None
+    for counter in counters:
+        count = _count(counter, now)
+        counted.append(counter)
+        if count > counter.limit:
+            end = _window_end(counter, now)
+            if refused is None or end > refused.blocked_until:
+                refused = Claim(blocked_until=end, reason=counter.kind)
+    if refused is not None:
+        for counter in counted:
+            _give_back(counter)
+        return refused
+    return Claim(_counted=tuple(counted))

@@ -4,8 +4,10 @@
   one, keeps it in a context variable for the request's duration and returns it in the response.
 - ``RequestIdFilter`` copies that id onto every log record (``None`` outside a request).
 - ``SensitiveDataFilter`` masks NISS numbers (``85073003328`` and ``85.07.30-033.28`` both become
-  ``850730*****``) and password-like values in messages, arguments, extras and tracebacks.
-- ``JsonFormatter`` writes one JSON object per event.
+  ``850730*****``), password-like values and one-time download tokens in messages, arguments,
+  extras and tracebacks.
+- ``TextFormatter`` escapes control characters (no forged lines); ``JsonFormatter`` writes one
+  JSON object per event.
 - ``logging_config()`` builds the ``LOGGING`` dict used by Django, Celery and gunicorn alike.
 
 Standard library only, so gunicorn's master process can use it before Django is loaded.
@@ -30,10 +32,12 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+=/-]{0,127}")
 # Eleven digits, alone or formatted YY.MM.DD-NNN.CC (dots, dashes, slashes or spaces), not part
 # of a longer run of digits. Any such number is masked, valid check digits or not.
 _SEP = r"[ ./-]?"
-# A hexadecimal token of 32 characters or more (a SHA-256 fingerprint, a key id) is kept whole: an
-# eleven-digit run inside it is no NISS, and masking it would corrupt the fingerprint in the log.
+# A hexadecimal token exactly as long as a digest (MD5 or a UUID 32, SHA-1 40, SHA-256 64, SHA-384
+# 96, SHA-512 128 characters) is kept whole: an eleven-digit run inside it is no NISS, and masking
+# it would corrupt the fingerprint in the log. Any other length (a client's request id of 43
+# characters ending in a NISS) is text like any other.
 _NISS_OR_LONG_HEX = re.compile(
-    rf"(?P<hex>\b[0-9A-Fa-f]{{32,}}\b)"
+    rf"(?P<hex>\b(?:[0-9A-Fa-f]{{32}}|[0-9A-Fa-f]{{40}}|[0-9A-Fa-f]{{64}}|[0-9A-Fa-f]{{96}}|[0-9A-Fa-f]{{128}})\b)"
     rf"|(?<!\d)(?P<yy>\d\d){_SEP}(?P<mm>\d\d){_SEP}(?P<dd>\d\d){_SEP}\d{{3}}{_SEP}\d\d(?!\d)"
 )
 
@@ -46,13 +50,26 @@ _SECRET_PAIR = re.compile(
     (?:"[^"]*"|'[^']*'|[^\s,;&}}\])]+)
     """
 )
+# The one-time download links of re-encrypted keystores (…/download/<token>/): the token is the key.
+_DOWNLOAD_TOKEN = re.compile(r"(?<=/download/)[^/\s?#]+")
 MASK = "********"
 
 
 def mask_text(text: str) -> str:
-    """The text with every NISS-like number and password-like value masked."""
+    """The text with every NISS-like number, password-like value and download token masked."""
     text = _NISS_OR_LONG_HEX.sub(lambda m: m["hex"] or f"{m['yy']}{m['mm']}{m['dd']}*****", text)
+    text = _DOWNLOAD_TOKEN.sub(MASK, text)
     return _SECRET_PAIR.sub(lambda match: f"{match['key']}{MASK}", text)
+
+
+# Control characters (line breaks included) and Unicode line separators: in the text format a
+# request path such as /x%0a2026-11-29 … would otherwise write a forged line of its own.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_control_characters(text: str) -> str:
+    """``\\n``, ``\\x1b``, ``\\u2028``… in place of the characters themselves."""
+    return _CONTROL_CHARACTERS.sub(lambda match: match[0].encode("unicode_escape").decode("ascii"), text)
 
 
 def _mask_value(key: object, value: object) -> object:
@@ -180,6 +197,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class TextFormatter(logging.Formatter):
+    """One line per event for humans: the message's control characters are escaped, so a line
+    always starts with the timestamp of a real event (a traceback follows on lines of its own)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_control_characters(record.message)
+        return super().formatMessage(record)
+
+
 LOG_FORMATS = ("json", "text")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
@@ -198,7 +224,7 @@ def logging_config(log_format: str, level: str) -> dict:
         },
         "formatters": {
             "json": {"()": JsonFormatter},
-            "text": {"format": TEXT_FORMAT},
+            "text": {"()": TextFormatter, "format": TEXT_FORMAT},
         },
         "handlers": {
             "console": {

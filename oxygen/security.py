@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import ipaddress
 
+import logging
+
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+
+logger = logging.getLogger(__name__)
+_warned_of_unconfigured_proxy = False
 
 
 def _valid_ip(value: str | None) -> str | None:
@@ -34,7 +42,20 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= proxies:
             return _valid_ip(forwarded[-proxies])
         return None
+    if "HTTP_X_FORWARDED_FOR" in request.META:
+        _warn_of_unconfigured_proxy()
     return _valid_ip(request.META.get("REMOTE_ADDR"))
+
+
+def _warn_of_unconfigured_proxy() -> None:
+    """Once per process: a proxy seems to be in front, but its entries are not trusted."""
+    global _warned_of_unconfigured_proxy
+    if not _warned_of_unconfigured_proxy:
+        _warned_of_unconfigured_proxy = True
+        logger.warning(
+            "requests carry X-Forwarded-For but TRUSTED_PROXY_COUNT is 0: every client behind that proxy "
+            "shares its address (login throttle, audit log); set TRUSTED_PROXY_COUNT"
+        )
 
 
 class PermissionsPolicyMiddleware:
@@ -57,10 +78,34 @@ class PermissionsPolicyMiddleware:
         return response
 
 
+class LoginThrottleHandler(AxesDatabaseHandler):
+    """django-axes's database handler with a limit of its own for an address across user names.
+
+    Each lockout parameter counts on its own: AXES_FAILURE_LIMIT wrong passwords for one user name
+    from one address, AXES_ADDRESS_FAILURE_LIMIT from one address whatever the names. Axes compares
+    one count with AXES_FAILURE_LIMIT, so the address's count is given in that scale.
+    """
+
+    def failure_counts(self, request, credentials: dict | None = None) -> tuple[int, int]:
+        """Recent wrong passwords: for this user name from this address, and from this address."""
+        pair, address = (
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        return pair, address
+
+    def get_failures(self, request, credentials: dict | None = None) -> int:
+        pair, address = self.failure_counts(request, credentials)
+        return max(pair, address * int(settings.AXES_FAILURE_LIMIT) // int(settings.AXES_ADDRESS_FAILURE_LIMIT))
+
+
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
-    """The page django-axes shows when a user name is locked out from an address (HTTP 429)."""
+    """The page django-axes shows when a user name, or the whole address, is locked out (HTTP 429)."""
     context = {
         "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "address_failure_limit": settings.AXES_ADDRESS_FAILURE_LIMIT,
+        "address_locked": LoginThrottleHandler().failure_counts(request, credentials)[1]
+        >= settings.AXES_ADDRESS_FAILURE_LIMIT,
         "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }
     return render(request, "axes/lockout.html", context, status=429)

@@ -18,21 +18,33 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-never-use-in-production"
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# DEBUG is off unless the environment turns it on (`bin/demo` and the test suite do). The demo
+# (`bin/demo`, OXYGEN_DEMO=True) is the only run that may start with no secret at all: it uses the
+# public development SECRET_KEY and a keystore key derived from it, and says so (oxygen/checks.py).
+DEMO = env.bool("OXYGEN_DEMO", default=False)
+DEBUG = env.bool("DEBUG", default=DEMO)
+SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A random key of 50 characters has far more than 20 distinct ones; a made-up one often has fewer.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT_CHARACTERS = 20
 
 if not DEBUG:
-    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    if (
+        SECRET_KEY == DEVELOPMENT_SECRET_KEY
+        or len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+        or len(set(SECRET_KEY)) < SECRET_KEY_MIN_DISTINCT_CHARACTERS
+    ):
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is off."
+            "SECRET_KEY must be set to a random value of at least 50 characters (20 of them distinct) when DEBUG "
+            "is off (generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(64))')."
         )
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names when DEBUG is off.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "oxygen.admin_site.OxygenAdminConfig",  # django.contrib.admin, refusing regex lookups
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,6 +52,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "oxygen",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -66,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "oxygen.database.DatabaseBusyMiddleware",  # a locked database: 503 with a clear page, not a 500
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -95,6 +109,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has one writer at a time. Transactions take the write lock when they begin (IMMEDIATE),
+    # so a request waits its turn (up to `timeout` seconds) instead of failing with "database is
+    # locked" when its read lock cannot be upgraded; see oxygen/database.py for what is left.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", env.int("SQLITE_TIMEOUT", default=20))
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 # Persistent connections (one per process, checked before reuse): opening a PostgreSQL connection
 # per request cost more than a simple page (docs/benchmarks.md, benchmark 1). A URL's
 # ?conn_max_age=N wins; DATABASE_CONN_MAX_AGE=0 closes after every request.
@@ -103,6 +124,14 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://oxygen")}
+# The keystore password throttle (ehealth_certs/throttle.py) counts in the cache: each process has
+# its own in-process cache, so with several gunicorn workers each would keep its own counters.
+IN_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+if not DEBUG and CACHES["default"]["BACKEND"] in IN_PROCESS_CACHES:
+    raise ImproperlyConfigured(
+        "CACHE_URL must name a cache shared by every process (redis://host:6379/1) when DEBUG is off: "
+        "the keystore password limits are counted in it."
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -199,12 +228,14 @@ CONTENT_SECURITY_POLICY = {
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Login throttle (django-axes): 5 wrong passwords for one user name from one address lock that
-# pair for 15 minutes; a successful login clears the count. The database handler keeps the count
-# shared by every worker and across restarts, whatever cache is configured.
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# pair for 15 minutes, and 20 from one address whatever the user names (password spraying) lock
+# the address; a successful login clears the counts. The database handler keeps them shared by
+# every worker and across restarts, whatever cache is configured.
+AXES_HANDLER = "oxygen.security.LoginThrottleHandler"
 AXES_FAILURE_LIMIT = 5
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "oxygen.security.client_ip"
@@ -249,21 +280,25 @@ PRACTITIONERS_MAX_PAGE_SIZE = 200
 # eHealth keystores.
 # Stored keystores are encrypted with Fernet keys (comma-separated, each from
 # `Fernet.generate_key()`): the first encrypts, all decrypt, so a new key is put first and an old
-# one removed once every keystore has been re-encrypted. With DEBUG on and none set, a key is
-# derived from SECRET_KEY so a development checkout works out of the box.
+# one removed once every keystore has been re-encrypted. Only the demo may run without one: its key
+# is derived from the public development SECRET_KEY, so anyone can decrypt what the demo stores.
 KEYSTORE_ENCRYPTION_KEY = env.list("KEYSTORE_ENCRYPTION_KEY", default=[])
-if not KEYSTORE_ENCRYPTION_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "KEYSTORE_ENCRYPTION_KEY must be set when DEBUG is off: one or more Fernet keys, comma-separated "
-            "(generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
-        )
+KEYSTORE_KEY_FROM_DEVELOPMENT_SECRET = not KEYSTORE_ENCRYPTION_KEY and DEMO and DEBUG
+if KEYSTORE_KEY_FROM_DEVELOPMENT_SECRET:
     import base64
     import hashlib
 
     KEYSTORE_ENCRYPTION_KEY = [
-        base64.urlsafe_b64encode(hashlib.sha256(b"oxygen-keystore-encryption:" + SECRET_KEY.encode()).digest()).decode()
+        base64.urlsafe_b64encode(
+            hashlib.sha256(b"oxygen-keystore-encryption:" + DEVELOPMENT_SECRET_KEY.encode()).digest()
+        ).decode()
     ]
+elif not KEYSTORE_ENCRYPTION_KEY:
+    raise ImproperlyConfigured(
+        "KEYSTORE_ENCRYPTION_KEY must be set (only the demo, bin/demo, runs without it): one or more Fernet keys, "
+        "comma-separated (generate one with: python3 -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())')."
+    )
 else:
     from cryptography.fernet import Fernet
 
@@ -289,6 +324,9 @@ EHEALTH_RENEWAL_WINDOW_MONTHS = 3
 # Wrong keystore passwords allowed per record and per user within the window, before a pause.
 KEYSTORE_PASSWORD_MAX_FAILURES = 5
 KEYSTORE_PASSWORD_FAILURE_WINDOW = 15 * 60  # seconds
+# Keystore validations (right password or not) per user within the same window: each one derives
+# keys for a while, so one account cannot keep the workers busy.
+KEYSTORE_VALIDATIONS_PER_USER = env.int("KEYSTORE_VALIDATIONS_PER_USER", default=30)
 
 # Uploads: a keystore stays in memory; anything bigger goes to a temporary file, never to RAM.
 # Form fields other than files are small everywhere in this project.
@@ -336,6 +374,11 @@ CELERY_BEAT_SCHEDULE["ehealth-expiry-scan"] = {
     "task": "ehealth_certs.tasks.scan_expiring_certificates",
     "schedule": crontab(hour=REMINDER_SCAN_HOUR, minute=REMINDER_SCAN_MINUTE),  # CELERY_TIMEZONE: Europe/Brussels
 }
+# Re-encrypted keystores offered for one download and never fetched are deleted once expired.
+CELERY_BEAT_SCHEDULE["ehealth-purge-expired-downloads"] = {
+    "task": "ehealth_certs.tasks.purge_expired_downloads",
+    "schedule": crontab(hour=3, minute=30),
+}
 # Mails still owed (a worker died, the SMTP server was down) are enqueued again this often.
 CELERY_BEAT_SCHEDULE["ehealth-redeliver-owed-reminders"] = {
     "task": "ehealth_certs.tasks.redeliver_owed_reminders",
@@ -348,5 +391,8 @@ CELERY_BEAT_SCHEDULE["ehealth-redeliver-owed-reminders"] = {
 # (libbeidpkcs11-0, from the eid-mw repository of eid.belgium.be, not in Debian's own archive)
 # installs it on amd64: an assumption, set the variable for other systems.
 EID_PKCS11_MODULE = env.str("EID_PKCS11_MODULE", default="/usr/lib/x86_64-linux-gnu/libbeidpkcs11.so.0")
+# eID PIN attempts per user within KEYSTORE_PASSWORD_FAILURE_WINDOW (the card itself locks after 3
+# wrong PINs in a row: this keeps one account from trying PINs on the server's reader without end).
+EID_PIN_ATTEMPTS_PER_USER = env.int("EID_PIN_ATTEMPTS_PER_USER", default=5)
 # A keystore re-encrypted under a new password can be downloaded once, within this many seconds.
 KEYSTORE_DOWNLOAD_TTL = env.int("KEYSTORE_DOWNLOAD_TTL", default=10 * 60)

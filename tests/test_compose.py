@@ -99,8 +99,20 @@ def test_services_images_and_health_checks(config):
     assert "ping" in services["redis"]["healthcheck"]["test"]
     assert services["web"]["healthcheck"]["test"] == ["CMD", "python", "docker/healthcheck.py"]
     assert services["web"]["ports"][0]["target"] == 8000
+    # Published on the host's loopback only, where the HTTPS proxy runs.
+    assert [(port["host_ip"], port["published"]) for port in services["web"]["ports"]] == [("127.0.0.1", "8000")]
     volumes = {volume["target"]: volume for volume in services["postgres"]["volumes"]}
     assert volumes["/var/lib/postgresql/data"]["type"] == "volume"
+
+
+def test_the_app_trusts_the_one_proxy_in_front_of_it(config, project):
+    assert {config["services"][name]["environment"]["TRUSTED_PROXY_COUNT"] for name in APP_SERVICES} == {"1"}
+    env_file = project / ".env"
+    env_file.write_text(re.sub(r"^(TRUSTED_PROXY_COUNT|WEB_BIND_ADDRESS)=.*\n", "", env_file.read_text(), flags=re.M))
+    result = compose(project, "config", "--format", "json")
+    services = json.loads(result.stdout)["services"]
+    assert services["web"]["environment"]["TRUSTED_PROXY_COUNT"] == "1"  # also when .env leaves it out
+    assert services["web"]["ports"][0]["host_ip"] == "127.0.0.1"
 
 
 def test_migrations_run_once_before_web_worker_and_beat(config):
@@ -148,10 +160,11 @@ def test_env_example_lists_every_production_setting_with_safe_values():
         "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DATABASE_URL", "CACHE_URL",
         "CELERY_BROKER_URL", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "KEYSTORE_ENCRYPTION_KEY",
         "EHEALTH_ENVIRONMENT", "EHEALTH_CA_BUNDLE_PRODUCTION", "EHEALTH_CA_BUNDLE_ACCEPTANCE",
-        "LOG_FORMAT", "LOG_LEVEL", "POSTGRES_PASSWORD",
+        "LOG_FORMAT", "LOG_LEVEL", "POSTGRES_PASSWORD", "TRUSTED_PROXY_COUNT", "WEB_BIND_ADDRESS",
     }
     assert required <= set(example)
     assert example["DEBUG"] == "False"
+    assert example["TRUSTED_PROXY_COUNT"] == "1" and example["WEB_BIND_ADDRESS"] == "127.0.0.1"
     assert example["LOG_FORMAT"] == "json"
     assert example["DATABASE_URL"].startswith("postgres://oxygen:")
     assert example["DATABASE_URL"].endswith("@postgres:5432/oxygen")

@@ -17,9 +17,11 @@ import pytest
 from cryptography.fernet import Fernet
 
 from oxygen.logging import (
+    TEXT_FORMAT,
     JsonFormatter,
     RequestIdFilter,
     SensitiveDataFilter,
+    TextFormatter,
     accept_request_id,
     logging_config,
     mask_text,
@@ -53,6 +55,17 @@ HEX_ID = re.compile(r"[0-9a-f]{32}")
         ),
         # Shorter hexadecimal tokens are not told apart from text: the NISS-like run is masked.
         ("key id 85073003328abcdef", "key id 850730*****abcdef"),
+        # So is a longer one that is no digest's length (a client's request id ending in a NISS).
+        ("request deadbeefdeadbeefdeadbeefdeadbeef85073003328", "request deadbeefdeadbeefdeadbeefdeadbeef850730*****"),
+        ("id " + "ab" * 20 + "85073003328", "id " + "ab" * 20 + "850730*****"),
+        # A SHA-1 fingerprint (40) and a UUID in hex (32) with an eleven-digit run are kept whole.
+        ("sha1 a1b2c3d4e5f60718293a4b5c6d7ef85073003328", "sha1 a1b2c3d4e5f60718293a4b5c6d7ef85073003328"),
+        ("4f7a0c2e9d8b4c1f85073003328e9f0a", "4f7a0c2e9d8b4c1f85073003328e9f0a"),
+        # One-time download links: the token is the key to the file.
+        (
+            "GET /practitioners/7f63b9ad-1cb8-42f5-8397-6d1df597970f/certificate/download/Zq3_x-AbCdEfGh0123456789abcdefghijklmnopq/file/ 200",
+            "GET /practitioners/7f63b9ad-1cb8-42f5-8397-6d1df597970f/certificate/download/********/file/ 200",
+        ),
     ],
 )
 def test_mask_text_masks_niss_numbers_plain_and_formatted(text, expected):
@@ -118,7 +131,8 @@ def test_a_sane_request_id_is_kept(value):
 
 @pytest.mark.parametrize(
     "value",
-    [None, "", "x" * 129, "abc\ndef", "abc\x00", "spaces are not ok", "é", "id-85073003328"],
+    [None, "", "x" * 129, "abc\ndef", "abc\x00", "spaces are not ok", "é", "id-85073003328",
+     "deadbeefdeadbeefdeadbeefdeadbeef85073003328"],
 )
 def test_a_missing_or_insane_request_id_is_replaced(value):
     assert HEX_ID.fullmatch(accept_request_id(value))
@@ -182,6 +196,41 @@ def test_an_insane_client_request_id_is_replaced(client, value):
     assert HEX_ID.fullmatch(response["X-Request-ID"])
 
 
+@pytest.mark.django_db
+def test_a_download_token_is_masked_in_the_request_log(client, json_log, practitioner_record):
+    token = "Zq3_x-AbCdEfGh0123456789abcdefghijklmnopq"
+    client.get(f"/practitioners/{practitioner_record.public_id}/certificate/download/{token}/")
+    entries = json_log()
+    assert any(entry["logger"] == "oxygen.requests" for entry in entries)
+    assert token not in "\n".join(json.dumps(entry) for entry in entries)
+
+
+def text_log_lines(message: str, *args) -> list[str]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(TextFormatter(TEXT_FORMAT))
+    handler.addFilter(RequestIdFilter())
+    handler.addFilter(SensitiveDataFilter())
+    logger = logging.getLogger("tests.text_log")
+    logger.addHandler(handler)
+    try:
+        logger.warning(message, *args)
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue().splitlines()
+
+
+def test_the_text_format_escapes_control_characters_so_no_line_can_be_forged():
+    forged = "/nothere\n2026-11-29 10:00:00,000 INFO django.server [None] FORGED\r\x1b[2J\u2028end"
+    (line,) = text_log_lines("%s %s %s", "GET", forged, 404)
+    assert line.endswith("GET /nothere\\n2026-11-29 10:00:00,000 INFO django.server [None] FORGED\\r\\x1b[2J\\u2028end 404")
+
+
+def test_the_text_format_of_the_settings_is_the_escaping_one():
+    config = logging_config("text", "INFO")
+    assert config["formatters"]["text"]["()"] is TextFormatter
+
+
 def test_outside_a_request_the_request_id_is_null(json_log):
     logging.getLogger("tests.logging").warning("background work")
     (entry,) = [entry for entry in json_log() if entry["logger"] == "tests.logging"]
@@ -205,6 +254,7 @@ def production_env(**overrides) -> dict[str, str]:
         SECRET_KEY="test-only-" + "k9Qz2Lm4Xw7Rt1Vb6Nc0Hs5Jd3Gy8Fp" * 2,
         ALLOWED_HOSTS="oxygen.test",
         KEYSTORE_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        CACHE_URL="redis://127.0.0.1:6379/1",
     )
     env.update(overrides)
     return env

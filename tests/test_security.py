@@ -109,6 +109,8 @@ def production_env(tmp_path, **overrides) -> dict[str, str]:
         ALLOWED_HOSTS="example.be",
         KEYSTORE_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        CACHE_URL=f"filecache://{tmp_path / 'cache'}",
+        TRUSTED_PROXY_COUNT="1",
         EHEALTH_CA_BUNDLE_PRODUCTION=str(bundle),
         DJANGO_SETTINGS_MODULE="oxygen.settings",
     )
@@ -158,6 +160,12 @@ def test_production_redirects_to_https_and_sends_hsts(tmp_path):
         ({"SECRET_KEY": "insecure-local-development-key-never-use-in-production"}, "SECRET_KEY must be set"),
         ({"SECRET_KEY": "short-key"}, "SECRET_KEY must be set"),
         ({"SECRET_KEY": "a" * 60}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "abcde" * 11 + "abcd"}, "SECRET_KEY must be set"),  # 59 characters, 5 distinct
+        ({"SECRET_KEY": "abcdefghijklmnopqrs" * 3}, "SECRET_KEY must be set"),  # 57 characters, 19 distinct
+        # An in-process cache: each gunicorn worker would keep its own password counters.
+        ({"CACHE_URL": None}, "CACHE_URL must name a cache shared by every process"),
+        ({"CACHE_URL": "locmemcache://"}, "CACHE_URL must name a cache shared by every process"),
+        ({"CACHE_URL": "dummycache://"}, "CACHE_URL must name a cache shared by every process"),
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS must list"),
         ({"ALLOWED_HOSTS": "example.be,*"}, "ALLOWED_HOSTS must list"),
         # Activity recorded less often than sessions last would end active sessions.
@@ -171,6 +179,46 @@ def test_production_settings_refuse_insecure_values(tmp_path, overrides, message
     result = run(["manage.py", "check"], production_env(tmp_path, **overrides))
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_production_behind_a_proxy_with_no_proxy_counted_is_warned(tmp_path):
+    result = run(["manage.py", "check", "--deploy"], production_env(tmp_path, TRUSTED_PROXY_COUNT="0"))
+    assert "oxygen.W001" in result.stderr and "TRUSTED_PROXY_COUNT is 0" in result.stderr
+
+
+def bare_env(**variables) -> dict[str, str]:
+    """The environment of a checkout run with nothing set but `variables`."""
+    env = {
+        key: value for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "OXYGEN_DEMO", "CACHE_URL", "DATABASE_URL"}
+        and not key.startswith(("KEYSTORE_", "DJANGO_"))
+    }  # fmt: skip
+    return {**env, "DJANGO_SETTINGS_MODULE": "oxygen.settings", **variables}
+
+
+DEBUG_PROBE = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+
+
+def test_debug_is_off_without_an_environment_and_secrets_are_then_required():
+    result = run(["-c", DEBUG_PROBE], bare_env())
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+    result = run(["-c", DEBUG_PROBE], bare_env(SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="example.be",
+                                               CACHE_URL="redis://127.0.0.1:6379/1"))  # fmt: skip
+    assert result.returncode != 0 and "KEYSTORE_ENCRYPTION_KEY must be set" in result.stderr
+
+
+def test_debug_alone_derives_no_keystore_key_from_the_public_development_key():
+    result = run(["-c", DEBUG_PROBE], bare_env(DEBUG="True"))
+    assert result.returncode != 0 and "KEYSTORE_ENCRYPTION_KEY must be set" in result.stderr
+
+
+def test_the_demo_starts_with_no_environment_and_says_its_keystore_key_is_public():
+    result = run(["-c", DEBUG_PROBE], bare_env(OXYGEN_DEMO="True"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+    check = run(["manage.py", "check"], bare_env(OXYGEN_DEMO="True"))
+    assert check.returncode == 0, check.stderr
+    assert "oxygen.W002" in check.stderr and "anyone who reads the code can decrypt them" in check.stderr
 
 
 # --- Login throttling ------------------------------------------------------------------------------
@@ -223,12 +271,46 @@ def test_the_lockout_page_is_translated(client, front_desk):
 
 
 @pytest.mark.django_db
+def test_password_spraying_from_one_address_locks_the_address(client, front_desk):
+    """Twenty wrong passwords from one address, four per user name: the address is locked for
+    every name (even a right password), another address is not."""
+    for number in range(19):
+        assert log_in(client, "wrong", username=f"name-{number // 4}").status_code == 200
+    locked = log_in(client, "wrong", username="name-4")
+    assert locked.status_code == 429
+    assert "After 20 wrong passwords from this computer, whatever the user names" in locked.content.decode()
+    assert log_in(client, PASSWORD).status_code == 429
+    assert log_in(Client(), PASSWORD, address="192.0.2.99").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_name_locked_from_an_address_leaves_the_address_to_other_names(client, front_desk):
+    for _ in range(5):
+        log_in(client, "wrong", username="someone")
+    assert log_in(client, PASSWORD).status_code == 302
+
+
+def test_a_proxy_s_forwarded_header_with_no_proxy_counted_is_logged_once(settings, caplog, monkeypatch):
+    from django.test import RequestFactory
+
+    from oxygen import security
+
+    settings.TRUSTED_PROXY_COUNT = 0
+    monkeypatch.setattr(security, "_warned_of_unconfigured_proxy", False)
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert security.client_ip(request) == "10.0.0.2"
+    assert security.client_ip(request) == "10.0.0.2"
+    warnings = [record for record in caplog.records if "TRUSTED_PROXY_COUNT is 0" in record.getMessage()]
+    assert len(warnings) == 1
+
+
+@pytest.mark.django_db
 def test_an_overlong_user_name_is_throttled_under_its_first_150_characters(client):
     name = "x" * 5000
     for _ in range(4):
         assert log_in(client, "wrong", username=name).status_code == 200
     assert log_in(client, "wrong", username=name).status_code == 429
-    assert AccessAttempt.objects.get().username == "x" * 150
+    assert AccessAttempt.objects.get(username__isnull=False).username == "x" * 150
 
 
 # --- Sessions and CSRF -----------------------------------------------------------------------------
@@ -280,3 +362,24 @@ def test_creating_a_practitioner_without_a_csrf_token_is_refused(front_desk):
     token = client.get(reverse("practitioners:create")).cookies["csrftoken"].value
     response = client.post(reverse("practitioners:create"), record_post_data(csrfmiddlewaretoken=token))
     assert response.status_code == 302 and Practitioner.objects.count() == 1
+
+
+# --- Admin -----------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["niss__regex=(", "niss__iregex=[", "user__username__regex=a", "last_name__regex=Pe"])
+def test_admin_refuses_regex_lookups_with_400(client, administrator, practitioner_record, query):
+    administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    response = client.get(f"/admin/practitioners/practitioner/?{query}")
+    assert response.status_code == 400
+    assert "The request could not be read" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_still_filters_with_ordinary_lookups(client, administrator, practitioner_record):
+    administrator.is_superuser = True
+    administrator.save()
+    client.force_login(administrator)
+    assert client.get("/admin/practitioners/practitioner/?niss__startswith=85").status_code == 200

@@ -6,6 +6,7 @@ When a test here fails after adding a string: run bin/messages, translate the ne
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -173,6 +174,8 @@ def extracted(tmp_path_factory) -> dict[str, set | None]:
             [sys.executable, "manage.py", "makemessages", "-l", "fr", "-d", domain, "--no-obsolete", "-v0",
              "--ignore=.venv", "--ignore=tests", "--ignore=bench", "--ignore=staticfiles"],
             cwd=copy, check=True, capture_output=True, text=True,
+            # The copy holds no tests/: the project's settings, with the suite's environment (DEBUG on).
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "oxygen.settings"},
         )
         path = copy / "locale" / "fr" / "LC_MESSAGES" / f"{domain}.po"
         keys[domain] = {key(entry) for entry in entries(polib.pofile(str(path)))} if path.exists() else None

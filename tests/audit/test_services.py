@@ -90,3 +90,14 @@ def test_behind_one_trusted_proxy_the_address_it_appended_is_used():
     assert client_ip(garbage) is None
     missing = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2")
     assert client_ip(missing) is None
+
+
+def test_an_event_keeps_the_user_name_when_the_account_is_deleted(client, administrator, front_desk, practitioner_record):
+    event = record_event(EventKind.REGISTRY_IMPORT, user=front_desk, practitioner=practitioner_record, summary="edit")
+    front_desk.delete()
+
+    event.refresh_from_db()
+    assert event.user is None and event.actor == "accueil"
+    client.force_login(administrator)
+    page = client.get("/audit/", {"user": "accueil"}).content.decode()
+    assert "accueil" in page and "edit" in page

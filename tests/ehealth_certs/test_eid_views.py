@@ -17,6 +17,16 @@ pytestmark = pytest.mark.django_db
 OTHER_NISS = "03021500440"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_pin_limits():
+    """PIN attempts are counted per user in the cache, and user ids repeat from test to test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def card(softhsm_token, settings):
     settings.EID_PKCS11_MODULE = softhsm_token.module_path
@@ -213,3 +223,43 @@ def test_practitioners_cannot_create_records_from_a_card(client, card, practitio
     assert client.get(reverse("ehealth_certs_eid:read")).status_code == 403
     assert client.post(reverse("ehealth_certs_eid:read")).status_code == 403
     assert client.get(reverse("ehealth_certs_eid:create")).status_code == 403
+
+
+def test_front_desk_may_read_the_card_but_never_submit_a_pin(client, card, practitioner_record, front_desk, monkeypatch):
+    def must_not_run(self, pin, user_type=PyKCS11.CKU_USER):
+        raise AssertionError("a PIN reached the card")
+
+    monkeypatch.setattr(PyKCS11.Session, "login", must_not_run)
+    client.force_login(front_desk)
+
+    page = client.get(eid_url(practitioner_record)).content.decode()
+    assert 'id="eid-read-form"' in page and 'id="eid-prove-form"' not in page
+    assert client.post(eid_url(practitioner_record), {"action": "prove", "pin": card.pin}).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["administrator", "practitioner_user"])
+def test_the_practitioner_and_administrators_see_the_pin_form(who, request, client, card, practitioner_record):
+    client.force_login(request.getfixturevalue(who))
+    assert 'id="eid-prove-form"' in client.get(eid_url(practitioner_record)).content.decode()
+
+
+def test_pin_attempts_are_limited_per_user(settings, client, card, practitioner_record, other_record, administrator, monkeypatch):
+    settings.EID_PIN_ATTEMPTS_PER_USER = 3
+    tried = []
+
+    def wrong_pin(self, pin, user_type=PyKCS11.CKU_USER):
+        tried.append(pin)
+        raise PyKCS11.PyKCS11Error(PyKCS11.CKR_PIN_INCORRECT)
+
+    monkeypatch.setattr(PyKCS11.Session, "login", wrong_pin)
+    client.force_login(administrator)
+    for record in (practitioner_record, practitioner_record, other_record):
+        page = client.post(eid_url(record), {"action": "prove", "pin": "1111"}).content.decode()
+        assert 'data-error="wrong_pin"' in page
+
+    page = client.post(eid_url(other_record), {"action": "prove", "pin": "1111"}).content.decode()
+
+    assert 'data-error="pin_attempts_exhausted"' in page and "Too many PIN checks from your account" in page
+    assert len(tried) == 3
+    assert AuditEvent.objects.filter(kind=EventKind.EID_READ, details__error="pin_attempts_exhausted").count() == 1
+    assert 'id="eid-niss"' in read(client, other_record).content.decode()  # reading without a PIN still works

@@ -1,13 +1,16 @@
 """Changing the password of the stored keystore (and of an uploaded one): the service."""
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import time
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection, transaction
+from django.utils import timezone
 
 from audit.models import AuditEvent, EventKind
 from ehealth_certs import password_change, pkcs12, services, storage
@@ -280,3 +283,60 @@ def test_a_removal_holding_the_row_makes_the_change_wait_then_refuse(postgres, p
 
     assert [outcome.error for outcome in outcomes] == [password_change.NOT_ACTIVE]
     assert_unchanged(certificate, before)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_current_passwords_cannot_pass_the_limit(postgres, practitioner_record, practitioner_user, monkeypatch):
+    certificate = imported(practitioner_record)
+    attempts = 12
+    barrier = threading.Barrier(attempts)
+    tried = []
+    change_password = pkcs12.change_password
+
+    def counted_change(*args, **kwargs):
+        tried.append(1)
+        return change_password(*args, **kwargs)
+
+    monkeypatch.setattr(pkcs12, "change_password", counted_change)
+    outcomes = []
+
+    def attempt(number):
+        try:
+            barrier.wait()
+            outcomes.append(change(certificate, practitioner_user, current=f"wrong password {number}", now=NOW))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(number,)) for number in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    errors = [outcome.error for outcome in outcomes]
+    assert 1 <= len(tried) == errors.count(password_change.WRONG_PASSWORD) <= 5  # never more than the limit
+    assert errors.count(password_change.THROTTLED) == attempts - len(tried)
+
+
+def test_expired_downloads_are_purged_daily_by_beat_and_by_the_cron_command(settings, practitioner_record, practitioner_user):
+    from django.core.management import call_command
+
+    from ehealth_certs import tasks
+
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert str(schedule["ehealth_certs.tasks.purge_expired_downloads"]) == "<crontab: 30 3 * * * (m/h/dM/MY/d)>"
+
+    def offer(seconds_ago):
+        password_change.create_download(practitioner_user, practitioner_record, b"x", "k.p12",
+                                        now=timezone.now() - timedelta(seconds=seconds_ago))  # fmt: skip
+
+    offer(0)
+    offer(settings.KEYSTORE_DOWNLOAD_TTL + 60)  # expired: only the next new one would drop it today
+    assert tasks.purge_expired_downloads.apply().get() == 1
+    assert KeystoreDownload.objects.count() == 1
+
+    out = io.StringIO()
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.KEYSTORE_DOWNLOAD_TTL + 1)):
+        call_command("send_expiry_reminders", stdout=out, stderr=io.StringIO())
+    assert not KeystoreDownload.objects.exists()
+    assert "1 expired one-time keystore download(s) deleted." in out.getvalue()

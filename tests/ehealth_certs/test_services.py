@@ -460,3 +460,47 @@ def test_imports_failures_and_removals_are_in_the_audit_log(practitioner_record,
     assert events[1].details["sha256"] == outcome.certificate.fingerprint_sha256
     stored = str([(e.summary, e.details) for e in events])
     assert "not the password" not in stored and PASSWORD not in stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_passwords_cannot_pass_the_limit(postgres, practitioner_record, administrator, monkeypatch):
+    attempts = 20
+    barrier = threading.Barrier(attempts)
+    validated = []
+    validate = services.validate_keystore
+
+    def counted_validation(*args, **kwargs):
+        validated.append(1)
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(services, "validate_keystore", counted_validation)
+    data = person_keystore()
+    outcomes = []
+
+    def upload():
+        try:
+            barrier.wait()
+            outcomes.append(do_import(practitioner_record, data, "wrong", user=administrator))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    errors = [outcome.error for outcome in outcomes]
+    assert 1 <= len(validated) == errors.count("wrong_password") <= 5  # never more than the limit
+    assert errors.count("throttled") == attempts - len(validated)
+
+
+def test_every_validation_counts_in_the_user_s_budget(settings, practitioner_record, other_record, administrator):
+    settings.KEYSTORE_VALIDATIONS_PER_USER = 3
+    for _attempt in range(3):  # right passwords (the second and third are older than the first)
+        assert do_import(practitioner_record, person_keystore(), user=administrator).error != services.THROTTLED
+
+    outcome = do_import(other_record, person_keystore(ssin=OTHER_SSIN), user=administrator)
+
+    assert outcome.error == services.THROTTLED and "Too many keystores checked" in str(outcome.message)
+    assert do_import(other_record, person_keystore(ssin=OTHER_SSIN), user=None).imported

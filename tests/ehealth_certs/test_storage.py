@@ -43,6 +43,7 @@ def settings_error(**env: str) -> str:
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("KEYSTORE_", "EHEALTH_"))}
     environment.update(
         DEBUG="false", SECRET_KEY="s" * 20 + "0123456789abcdefghijklmnopqrstuvwxyz", ALLOWED_HOSTS="oxygen.example",
+        CACHE_URL="redis://127.0.0.1:6379/1",
         **env,
     )  # fmt: skip
     completed = subprocess.run(

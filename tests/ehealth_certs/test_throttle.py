@@ -1,11 +1,14 @@
-"""The wrong-password throttle, on the local-memory cache and on the real Redis cache backend."""
+"""The keystore password throttle, on the local-memory cache and on the real Redis cache backend."""
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.utils import timezone
 
 from ehealth_certs import throttle
@@ -21,40 +24,100 @@ def scope() -> list[str]:
 
 
 def fail(scope, times, now=None):
-    for _attempt in range(times):
-        throttle.record_failure(scope, now)
+    """`times` attempts with a wrong password (counted, never released)."""
+    return [throttle.claim(scope, now) for _attempt in range(times)]
 
 
 def check_limit(scope):
     now = timezone.now()
-    fail(scope, 4, now)
-    assert throttle.blocked_until(scope, now) is None
-    fail(scope, 1, now)
-    until = throttle.blocked_until(scope, now)
-    assert until is not None and abs(until - (now + timedelta(minutes=15))) < timedelta(seconds=1)
+    assert all(attempt.allowed for attempt in fail(scope, 5, now))
+    refused = throttle.claim(scope, now)
+    assert not refused.allowed and refused.reason == throttle.WRONG_PASSWORDS
+    assert abs(refused.blocked_until - (now + timedelta(minutes=15))) < timedelta(seconds=1)
 
 
-def test_four_failures_are_allowed_the_fifth_pauses_for_fifteen_minutes(scope):
+def check_parallel_attempts(scope, attempts=20):
+    """`attempts` wrong passwords at the same moment, each taking a while to validate: at most five
+    get through (fewer when a burst refused on one scope briefly held another's count), and the
+    rest of the five afterwards, never more."""
+    barrier = threading.Barrier(attempts)
+    allowed = []
+
+    def attempt():
+        barrier.wait()
+        claim = throttle.claim(scope)
+        if claim.allowed:
+            time.sleep(0.05)  # the validation
+            allowed.append(claim)
+
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 <= len(allowed) <= 5
+    assert all(throttle.claim(scope).allowed for _ in range(5 - len(allowed)))
+    assert not throttle.claim(scope).allowed
+
+
+def test_five_wrong_passwords_are_allowed_the_sixth_pauses_for_fifteen_minutes(scope):
     check_limit(scope)
+
+
+def test_parallel_attempts_cannot_pass_the_limit(scope):
+    check_parallel_attempts(scope)
+
+
+def test_a_right_password_gives_its_count_back(scope):
+    for _attempt in range(20):
+        throttle.claim(scope).release()
+
+    assert throttle.claim(scope).allowed
+
+
+def test_a_refused_attempt_counts_nothing_in_the_other_scopes(scope):
+    record_scope, user_scope = scope
+    fail([record_scope], 5)
+
+    assert not throttle.claim(scope).allowed  # refused on the record: the user's count is left as it was
+    fail([user_scope], 5)
+    assert not throttle.claim([user_scope]).allowed
 
 
 def test_each_scope_counts_on_its_own(scope):
     record_scope, user_scope = scope
     fail([record_scope], 5)
 
-    assert throttle.blocked_until([record_scope]) is not None
-    assert throttle.blocked_until([user_scope]) is None
-    assert throttle.blocked_until(scope) is not None  # any paused scope pauses the attempt
+    assert not throttle.claim([record_scope]).allowed
+    assert throttle.claim([user_scope]).allowed
+    assert not throttle.claim(scope).allowed  # any paused scope pauses the attempt
+
+
+def test_every_validation_counts_per_user_even_with_the_right_password(settings, scope):
+    settings.KEYSTORE_VALIDATIONS_PER_USER = 8
+    record_scope, user_scope = scope
+    for _attempt in range(8):
+        throttle.claim([f"record:{uuid.uuid4()}", user_scope]).release()
+
+    refused = throttle.claim([f"record:{uuid.uuid4()}", user_scope])
+    assert not refused.allowed and refused.reason == throttle.VALIDATIONS
+    assert throttle.claim([record_scope]).allowed  # a record alone (the command line) has no user budget
 
 
 def test_the_pause_ends_with_the_window(scope):
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         fail(scope, 5)
-        assert throttle.blocked_until(scope) is not None
+        assert not throttle.claim(scope).allowed
         traveller.shift(timedelta(minutes=15, seconds=1))
-        assert throttle.blocked_until(scope) is None
-        fail(scope, 1)  # a new window starts from scratch
-        assert throttle.blocked_until(scope) is None
+        assert throttle.claim(scope).allowed  # a new window starts from scratch
+        assert all(attempt.allowed for attempt in fail(scope, 3))
+
+
+def test_the_caller_s_clock_ends_the_window(scope):
+    now = timezone.now()
+    fail(scope, 5, now)
+
+    assert throttle.claim(scope, now + timedelta(minutes=15, seconds=1)).allowed
 
 
 def test_settings_change_the_limits(settings, scope):
@@ -63,8 +126,8 @@ def test_settings_change_the_limits(settings, scope):
     now = timezone.now()
     fail(scope, 2, now)
 
-    until = throttle.blocked_until(scope, now)
-    assert until is not None and abs(until - (now + timedelta(seconds=60))) < timedelta(milliseconds=1)
+    refused = throttle.claim(scope, now)
+    assert abs(refused.blocked_until - (now + timedelta(seconds=60))) < timedelta(milliseconds=1)
 
 
 def redis_available() -> bool:
@@ -76,16 +139,25 @@ def redis_available() -> bool:
         return False
 
 
-@pytest.mark.redis
-def test_the_limit_holds_on_the_redis_cache_backend(settings, scope):
+@pytest.fixture
+def redis_cache(settings, scope):
     require_service(redis_available(), "Redis at 127.0.0.1:6379")
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "oxygen-tests"}
     }
-    from django.core.cache import caches
-
     assert type(caches["default"]).__name__ == "RedisCache"
-    try:
-        check_limit(scope)
-    finally:
-        caches["default"].delete_many([key for name in scope for key in throttle._keys(name)])
+    yield caches["default"]
+    # Only this test's keys: other runs may share the Redis database.
+    caches["default"].delete_many(
+        [f"{counter.key}:{part}" for counter in throttle._counters(scope) for part in ("count", "start")]
+    )
+
+
+@pytest.mark.redis
+def test_the_limit_holds_on_the_redis_cache_backend(redis_cache, scope):
+    check_limit(scope)
+
+
+@pytest.mark.redis
+def test_parallel_attempts_cannot_pass_the_limit_on_redis(redis_cache, scope):
+    check_parallel_attempts(scope)

@@ -1,5 +1,7 @@
 """``manage.py send_expiry_reminders [--dry-run] [--today YYYY-MM-DD]``: the daily scan and delivery without Celery.
 
+It also deletes the expired one-time keystore downloads (as the beat task ``purge_expired_downloads`` does).
+
 For cron, and for the embedded installation where no Redis runs: the same services the Celery
 tasks call, in this process. ``--today`` runs as on another day (at the current time of day).
 """
@@ -12,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ehealth_certs import reminders
+from ehealth_certs import password_change, reminders
 
 
 def iso_date(value: str) -> date:
@@ -39,6 +41,9 @@ class Command(BaseCommand):
             self._dry_run(now)
             return
         scan = reminders.scan_expiring(now)
+        purged = password_change.purge_expired_downloads(now)
+        if purged:
+            self.stdout.write(_("%(count)d expired one-time keystore download(s) deleted.") % {"count": purged})
         owed = reminders.owed(now)
         sent = failed = 0
         for deliver, ids in ((reminders.deliver_reminder, owed.reminder_ids), (reminders.deliver_digest, owed.digest_ids)):

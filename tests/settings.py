@@ -1,0 +1,13 @@
+"""The test suite's settings: the project's, with DEBUG on and a keystore key made for this run.
+
+DEBUG is off by default and no keystore key is derived outside the demo, so the environment is
+set before the project's settings are read; the commands the tests run in subprocesses inherit it.
+"""
+import os
+
+from cryptography.fernet import Fernet
+
+os.environ.setdefault("DEBUG", "True")
+os.environ.setdefault("KEYSTORE_ENCRYPTION_KEY", Fernet.generate_key().decode())
+
+from oxygen.settings import *  # noqa: E402,F403
