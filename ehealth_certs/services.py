@@ -23,7 +23,7 @@ from practitioners.models import Practitioner
 
 from . import conf, storage, throttle
 from .models import Certificate, CertificateEntry, CertificateState, EntryKind, UploadChannel
-from .validation import ExpectedIdentity, ValidationResult, validate_keystore
+from .validation import ExpectedIdentity, RevocationStatus, ValidationResult, validate_keystore
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,10 @@ WARNING_MESSAGES = {
     "expires_soon": _(
         "This certificate expires within %(months)s months: you can already renew it with the eHealth "
         "Certificate Manager, then import the renewed keystore here."
+    ),
+    "revocation_unknown": _(
+        "The certification authority could not be asked whether this certificate is revoked (its OCSP responder "
+        "did not answer, or its answer could not be verified). An imported certificate is checked again every day."
     ),
 }
 _THROTTLED_MESSAGE = _(
@@ -138,6 +142,7 @@ def validate_for_inspection(data: bytes, password: str, *, ssin: str | None = No
         expected=ExpectedIdentity(ssin=ssin) if ssin else None,
         renewal_window_months=conf.renewal_window_months(),
         max_size=conf.max_keystore_bytes(),
+        revocation=conf.revocation_check(),
     )
 
 
@@ -157,8 +162,10 @@ def import_keystore(
     """Validate a keystore for ``practitioner`` and, when valid, make it the record's active certificate.
 
     Refused without a validation attempt while the record or the user has used up its wrong
-    passwords. The practitioner row is locked for the whole check-and-write, so of two concurrent
-    imports the second sees the first's certificate (and the database refuses a second active one).
+    passwords. Validation (key derivations, the OCSP request) runs before any lock; the practitioner
+    row is then locked only to store, after checking that the active certificate validation saw is
+    still the active one, so of two concurrent imports the second is a conflict (and the database
+    refuses a second active one).
     Every attempt is kept in the audit log (with ``request``'s address when there is one).
     """
     outcome = _import_keystore(
@@ -198,25 +205,30 @@ def _import_keystore(
             message=_THROTTLED_MESSAGE % {"time": local.strftime("%H:%M")},
             throttled_until=until,
         )
+    # Validated before any lock is taken: key derivations and the OCSP request are slow.
+    active = practitioner.certificates.filter(state=CertificateState.ACTIVE).only("pk", "not_after").first()
+    result = validate_keystore(
+        uploaded_bytes,
+        password,
+        trust=conf.trust_settings(),
+        now=now,
+        expected=expected_identity(practitioner),
+        active_not_after=active.not_after if active else None,
+        renewal_window_months=conf.renewal_window_months(),
+        max_size=conf.max_keystore_bytes(),
+        revocation=conf.revocation_check(),
+    )
+    if not result.valid:
+        if result.error == "wrong_password":
+            throttle.record_failure(scopes, now)
+        logger.info("keystore import for record %s refused: %s", practitioner.public_id, result.error)
+        return ImportOutcome(result=result, error=str(result.error), message=result.message)
     try:
         with transaction.atomic():
             locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
-            active = locked.certificates.filter(state=CertificateState.ACTIVE).only("pk", "not_after").first()
-            result = validate_keystore(
-                uploaded_bytes,
-                password,
-                trust=conf.trust_settings(),
-                now=now,
-                expected=expected_identity(locked),
-                active_not_after=active.not_after if active else None,
-                renewal_window_months=conf.renewal_window_months(),
-                max_size=conf.max_keystore_bytes(),
-            )
-            if not result.valid:
-                if result.error == "wrong_password":
-                    throttle.record_failure(scopes, now)
-                logger.info("keystore import for record %s refused: %s", practitioner.public_id, result.error)
-                return ImportOutcome(result=result, error=str(result.error), message=result.message)
+            current = locked.certificates.filter(state=CertificateState.ACTIVE).values_list("pk", flat=True).first()
+            if current != (active.pk if active else None):
+                raise _Conflict  # another import won while this one was being validated
             certificate = _store(
                 locked, active, uploaded_bytes, result,
                 user=user, source_name=source_name, via=via, uploader_name=uploader_name, now=now,
@@ -273,6 +285,12 @@ def _store(
         uploaded_by=user if user is not None and user.is_authenticated else None,
         uploaded_by_name=uploader_name[:150],
         uploaded_via=via,
+        certificate_der=result.certificate_der,
+        issuer_der=result.issuer_der,
+        ocsp_url=result.ocsp_url,
+        revocation_check=result.revocation,
+        revocation_checked_at=None if result.revocation == RevocationStatus.NOT_CHECKED else now,
+        revocation_confirmed_at=now if result.revocation == RevocationStatus.GOOD else None,
     )
     CertificateEntry.objects.bulk_create(
         CertificateEntry(
