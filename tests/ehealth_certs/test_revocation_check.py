@@ -73,7 +73,7 @@ def test_a_good_certificate_is_imported_with_its_revocation_status(ocsp_responde
     [
         ("en", ["revoked by the certification authority on 02/03/2026", "key compromised"]),
         ("fr", ["révoqué par l'autorité de certification le 02/03/2026", "clé compromise"]),
-        ("nl", ["ingetrokken door de certificeringsautoriteit op 02/03/2026", "sleutel gecompromitteerd"]),
+        ("nl", ["herroepen door de certificeringsinstantie op 02/03/2026", "sleutel gecompromitteerd"]),
     ],
 )
 def test_a_revoked_certificate_is_refused_with_its_date_and_reason(
@@ -190,10 +190,10 @@ def test_a_certificate_revoked_after_upload_is_found_by_the_next_daily_scan(
     assert "eHealth certificate revoked (02/03/2026)" in shown
     # The practitioner (Dutch) is told once; the administrators' digest lists the certificate.
     [notice] = [message for message in mail.outbox if message.to == [practitioner_record.email]]
-    assert notice.extra_headers["Content-Language"] == "nl" and "ingetrokken" in notice.subject
+    assert notice.extra_headers["Content-Language"] == "nl" and "herroepen" in notice.subject
     assert "02/03/2026" in notice.body and "sleutel gecompromitteerd" in notice.body
     [digest] = [message for message in mail.outbox if message.to == ["admin@example.be"]]
-    assert "Peeters" in digest.body and "revoked on 02/03/2026" in digest.body
+    assert "PEETERS Jan" in digest.body and "to renew" not in digest.body and "revoked on 02/03/2026" in digest.body
     # The next day: nothing more for the practitioner.
     call_command("send_expiry_reminders", "--today", (datetime.now() + timedelta(days=1)).date().isoformat(), stdout=io.StringIO())
     assert RevocationNotice.objects.count() == 1
