@@ -56,12 +56,13 @@ def check_revocations(now: datetime | None = None) -> RevocationScan:
         return RevocationScan(checked=False)
     now = now or timezone.now()
     scan = RevocationScan()
-    rows = certificates_to_check().order_by("pk").values_list("pk", "certificate_der", "issuer_der", "ocsp_url")
-    rows = rows.iterator(chunk_size=CHUNK)
+    ids = iter(list(certificates_to_check().order_by("pk").values_list("pk", flat=True)))
     workers = max(1, int(settings.EHEALTH_REVOCATION_CHECK_WORKERS))
+    # The threads only do HTTP; every query and update runs here, between two chunks.
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocsp") as pool:
-        while chunk := list(islice(rows, CHUNK)):
-            answers = list(pool.map(lambda row: (row[0], _ask(row, check_settings, now)), chunk))
+        while chunk := list(islice(ids, CHUNK)):
+            rows = Certificate.objects.filter(pk__in=chunk).values_list("pk", "certificate_der", "issuer_der", "ocsp_url")
+            answers = list(pool.map(lambda row: (row[0], _ask(row, check_settings, now)), rows))
             _record(scan, answers, now)
     logger.info(
         "revocation check: %d good, %d without a verified answer, %d revoked", scan.good, scan.unknown, len(scan.revoked_ids)
@@ -110,7 +111,9 @@ def mark_revoked_by_ca(pk: int, answer: ocsp.OcspAnswer, now: datetime) -> bool:
     )
     if updated != 1:
         return False
-    certificate = Certificate.objects.select_related("practitioner").defer("encrypted_keystore").get(pk=pk)
+    certificate = (
+        Certificate.objects.select_related("practitioner").defer("encrypted_keystore", "certificate_der", "issuer_der").get(pk=pk)
+    )
     logger.warning("certificate %s of record %s was revoked by its CA (%s)", certificate.public_id,
                    certificate.practitioner_id, answer.reason or "no reason given")  # fmt: skip
     record_event(
