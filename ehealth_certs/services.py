@@ -23,7 +23,7 @@ from practitioners.models import Practitioner
 
 from . import conf, storage, throttle
 from .models import Certificate, CertificateEntry, CertificateState, EntryKind, UploadChannel
-from .validation import ExpectedIdentity, RevocationStatus, ValidationResult, validate_keystore
+from .validation import ExpectedIdentity, RevocationStatus, ValidationResult, recheck_active, validate_keystore
 
 logger = logging.getLogger(__name__)
 
@@ -163,9 +163,9 @@ def import_keystore(
 
     Refused without a validation attempt while the record or the user has used up its wrong
     passwords. Validation (key derivations, the OCSP request) runs before any lock; the practitioner
-    row is then locked only to store, after checking that the active certificate validation saw is
-    still the active one, so of two concurrent imports the second is a conflict (and the database
-    refuses a second active one).
+    row is then locked only to store, checking again against the active certificate found then, so
+    of two concurrent imports the later certificate ends up active (and the database refuses a
+    second active one).
     Every attempt is kept in the audit log (with ``request``'s address when there is one).
     """
     outcome = _import_keystore(
@@ -226,11 +226,14 @@ def _import_keystore(
     try:
         with transaction.atomic():
             locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
-            current = locked.certificates.filter(state=CertificateState.ACTIVE).values_list("pk", flat=True).first()
-            if current != (active.pk if active else None):
-                raise _Conflict  # another import won while this one was being validated
+            current = locked.certificates.filter(state=CertificateState.ACTIVE).only("pk", "not_after").first()
+            if current != active:  # another import stored one while this one was being validated
+                recheck_active(result, current.not_after if current else None)
+                if not result.valid:
+                    logger.info("keystore import for record %s refused: %s", practitioner.public_id, result.error)
+                    return ImportOutcome(result=result, error=str(result.error), message=result.message)
             certificate = _store(
-                locked, active, uploaded_bytes, result,
+                locked, current, uploaded_bytes, result,
                 user=user, source_name=source_name, via=via, uploader_name=uploader_name, now=now,
             )  # fmt: skip
     except (IntegrityError, _Conflict):

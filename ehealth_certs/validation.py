@@ -309,15 +309,28 @@ def _run_checks(
     _check_trust(result, certificate, entries, trust, now)
     if expected is not None:
         _check_identity(parse_identifier_pairs(certificate.subject), expected)
-    if active_not_after is not None and certificate.not_valid_after_utc <= active_not_after:
-        raise _Failure(
-            ErrorCode.OLDER_THAN_ACTIVE,
-            date=_format_date(certificate.not_valid_after_utc),
-            active_date=_format_date(active_not_after),
-        )
+    _check_not_older(certificate.not_valid_after_utc, active_not_after)
     _describe_issuer(result, certificate, entries, trust, now)
     if revocation is not None:
         _check_revocation(result, certificate, revocation, now)
+
+
+def _check_not_older(not_after: datetime, active_not_after: datetime | None) -> None:
+    if active_not_after is not None and not_after <= active_not_after:
+        raise _Failure(
+            ErrorCode.OLDER_THAN_ACTIVE, date=_format_date(not_after), active_date=_format_date(_aware(active_not_after))
+        )
+
+
+def recheck_active(result: ValidationResult, active_not_after: datetime | None) -> None:
+    """The older_than_active check again, against the active certificate found when storing (a
+    concurrent import may have stored one since validation)."""
+    if not result.valid or result.not_after is None:
+        return
+    try:
+        _check_not_older(result.not_after, active_not_after)
+    except _Failure as failure:
+        result.valid, result.error, result.message = False, failure.code, failure.message
 
 
 def _read(data: bytes, password: str) -> list[KeystoreEntry]:
