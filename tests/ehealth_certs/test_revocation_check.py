@@ -280,3 +280,44 @@ def test_a_practitioner_without_e_mail_gets_no_notice_but_the_digest_lists_them(
     [digest] = mail.outbox
     assert digest.to == [admin.email] and "revoked by the certification authority" in digest.subject
     assert "no reason given" in digest.body
+
+
+# --------------------------------------------------------------------------- the upload page
+
+
+def post_keystore(client, record, auth: pki.Issued, language: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("ehealth_certs:upload", kwargs={"public_id": record.public_id})
+    data = {"keystore": SimpleUploadedFile(FILE_NAME, keystore_for(auth)), "password": PASSWORD}
+    return client.post(url, data, headers={"accept-language": language}, follow=True)
+
+
+@pytest.mark.slow
+def test_the_upload_page_says_revoked_in_french_and_stores_nothing(
+    ocsp_responder, revocation_on, client, practitioner_record, administrator
+):
+    auth = ocsp_responder.person_certificate()
+    ocsp_responder.set(auth.cert, revoked_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC), reason="cessationOfOperation")
+    client.force_login(administrator)
+
+    response = post_keystore(client, practitioner_record, auth, "fr")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "révoqué par l&#x27;autorité de certification le 02/03/2026 (cessation d&#x27;activité)" in page
+    assert not Certificate.objects.exists()
+
+
+def test_the_upload_page_warns_in_dutch_when_the_responder_is_silent(
+    silent_responder, revocation_on, client, practitioner_record, administrator
+):
+    revocation_on.EHEALTH_REVOCATION_TIMEOUT = 0.5
+    auth = pki.person_certificate(pki.production_pki(), ocsp_url=silent_responder.url)
+    client.force_login(administrator)
+
+    response = post_keystore(client, practitioner_record, auth, "nl")
+
+    page = response.content.decode()
+    assert "Er kon niet bij de certificeringsinstantie worden nagegaan" in page
+    assert Certificate.objects.get().state == CertificateState.ACTIVE
