@@ -97,7 +97,7 @@ def check(
     try:
         request = ocsp.OCSPRequestBuilder().add_certificate(certificate, issuer, hashes.SHA1()).build()
         body = _post(url, request.public_bytes(serialization.Encoding.DER), settings.timeout)
-        return _read_answer(body, request, certificate, issuer, now, url)
+        return _read_answer(body, request, issuer, now, url)
     except _Unverified as exc:
         detail = str(exc)
     except (OSError, urllib.error.URLError, ValueError) as exc:  # socket.timeout is an OSError
@@ -109,6 +109,16 @@ def check(
     return OcspAnswer(OcspStatus.FAILED, url, detail=detail[:500])
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A responder answers itself: a redirect (possibly elsewhere) is a failed check."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise _Unverified(f"the responder redirects ({code})")
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def _post(url: str, body: bytes, timeout: float) -> bytes:
     request = urllib.request.Request(
         url,
@@ -116,7 +126,7 @@ def _post(url: str, body: bytes, timeout: float) -> bytes:
         method="POST",
         headers={"Content-Type": "application/ocsp-request", "Accept": "application/ocsp-response"},
     )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
+    with _OPENER.open(request, timeout=timeout) as response:  # scheme checked by the caller
         data = response.read(MAX_RESPONSE_BYTES + 1)
     if len(data) > MAX_RESPONSE_BYTES:
         raise _Unverified(f"response larger than {MAX_RESPONSE_BYTES} bytes")
@@ -126,7 +136,6 @@ def _post(url: str, body: bytes, timeout: float) -> bytes:
 def _read_answer(
     body: bytes,
     request: ocsp.OCSPRequest,
-    certificate: x509.Certificate,
     issuer: x509.Certificate,
     now: datetime,
     url: str,

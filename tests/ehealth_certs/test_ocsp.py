@@ -202,3 +202,25 @@ def test_an_unsuccessful_or_garbled_response_is_not_believed(canned, production)
     refused = x509_ocsp.OCSPResponseBuilder.build_unsuccessful(x509_ocsp.OCSPResponseStatus.TRY_LATER).public_bytes(Encoding.DER)
     assert "TRY_LATER" in _ask(canned, certificate, production, refused).detail
     assert _ask(canned, certificate, production, b"<html>proxy error</html>").status == ocsp.OcspStatus.FAILED
+
+
+def test_a_redirecting_responder_is_not_followed(production) -> None:
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        certificate = pki.person_certificate(production).cert
+        answer = ocsp.check(certificate, production.issuing.cert, now=NOW, url=_url(server))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status == ocsp.OcspStatus.FAILED and "redirects (302)" in answer.detail
