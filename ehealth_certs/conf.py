@@ -13,6 +13,7 @@ import os
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
+from .ocsp import OcspSettings
 from .trust import TrustSettings, load_ca_bundle
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,13 @@ def max_keystore_bytes() -> int:
 
 def renewal_window_months() -> int:
     return int(settings.EHEALTH_RENEWAL_WINDOW_MONTHS)
+
+
+def revocation_check() -> OcspSettings | None:
+    """How to ask OCSP responders, or None when EHEALTH_REVOCATION_CHECK is off."""
+    if not settings.EHEALTH_REVOCATION_CHECK:
+        return None
+    return OcspSettings(timeout=float(settings.EHEALTH_REVOCATION_TIMEOUT))
 
 
 @register()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from practitioners.models import Practitioner
 
 from . import reminder_thresholds
+from .validation import REVOCATION_REASONS, RevocationStatus, revocation_reason_label
 
 
 class CertificateState(models.TextChoices):
@@ -42,6 +43,15 @@ class RevocationReason(models.TextChoices):
     KEY_COMPROMISED = "key_compromised", _("key compromised")
     REPLACED = "replaced", _("replaced by a new certificate")
     OTHER = "other", _("other")
+
+
+class RevocationCheck(models.TextChoices):
+    """The last answer of the certification authority's OCSP responder about a certificate."""
+
+    GOOD = RevocationStatus.GOOD.value, _("not revoked")
+    REVOKED = RevocationStatus.REVOKED.value, _("revoked")
+    UNKNOWN = RevocationStatus.UNKNOWN.value, _("unknown (no verified answer)")
+    NOT_CHECKED = RevocationStatus.NOT_CHECKED.value, _("not checked")
 
 
 class EntryKind(models.TextChoices):
@@ -101,6 +111,21 @@ class Certificate(models.Model):
     )
     revocation_reason_text = models.TextField(_("revocation reason (details)"), blank=True)
 
+    # Revocation as the certification authority's OCSP responder reports it (not the practice's record above).
+    certificate_der = models.BinaryField(_("certificate (DER)"), default=b"", editable=False)
+    issuer_der = models.BinaryField(_("issuer certificate (DER)"), default=b"", editable=False)
+    ocsp_url = models.CharField(_("OCSP responder"), max_length=500, blank=True)
+    revocation_checked_at = models.DateTimeField(_("revocation last checked at"), null=True, blank=True)
+    revocation_check = models.CharField(
+        _("last revocation check"), max_length=20, choices=RevocationCheck.choices, default=RevocationCheck.NOT_CHECKED
+    )
+    revocation_confirmed_at = models.DateTimeField(
+        _("revocation status last known at"), null=True, blank=True,
+        help_text=_("The last verified answer (not revoked, or revoked) of the OCSP responder."),
+    )
+    revoked_by_ca_at = models.DateTimeField(_("revoked by the certification authority at"), null=True, blank=True)
+    ca_revocation_reason = models.CharField(_("certification authority's revocation reason"), max_length=30, blank=True)
+
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
         verbose_name = _("eHealth certificate")
@@ -130,10 +155,22 @@ class Certificate(models.Model):
                 condition=~Q(state=CertificateState.REVOKED)
                 | (
                     Q(revoked_at__isnull=False, revocation_date__isnull=False)
-                    & Q(revocation_reason__in=RevocationReason.values)
-                    & (~Q(revocation_reason=RevocationReason.OTHER) | ~Q(revocation_reason_text=""))
+                    & (
+                        (
+                            Q(revocation_reason__in=RevocationReason.values)
+                            & (~Q(revocation_reason=RevocationReason.OTHER) | ~Q(revocation_reason_text=""))
+                        )
+                        | Q(revoked_by_ca_at__isnull=False)
+                    )
                 ),
                 name="certificate_revoked_has_reason_and_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(revocation_check__in=RevocationCheck.values), name="certificate_revocation_check_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_by_ca_at__isnull=True) | Q(ca_revocation_reason__in=["", *REVOCATION_REASONS]),
+                name="certificate_ca_revocation_reason_known",
             ),
         ]
         indexes = [models.Index(fields=["state", "not_after"], name="certificate_state_expiry_idx")]
@@ -144,6 +181,20 @@ class Certificate(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state == CertificateState.ACTIVE
+
+    @property
+    def revoked_by_ca(self) -> bool:
+        """Revoked as the certification authority's OCSP responder said (not recorded by the practice)."""
+        return self.state == CertificateState.REVOKED and self.revoked_by_ca_at is not None
+
+    @property
+    def revocation_reason_label(self) -> str:
+        """The revocation's reason in words, saying when it was the certification authority's."""
+        if self.revoked_by_ca:
+            return _("revoked by the certification authority: %(reason)s") % {
+                "reason": revocation_reason_label(self.ca_revocation_reason)
+            }
+        return self.get_revocation_reason_display()
 
 
 class CertificateEntry(models.Model):
@@ -336,6 +387,26 @@ class AdminDigest(Delivery):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y} → {self.recipient_email} ({self.get_state_display()})"
+
+
+class RevocationNotice(Delivery):
+    """The mail telling a practitioner that the certification authority revoked their certificate: once per certificate."""
+
+    certificate = models.OneToOneField(Certificate, on_delete=models.CASCADE, related_name="revocation_notice")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("revocation notice")
+        verbose_name_plural = _("revocation notices")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=DeliveryState.values), name="revocation_notice_state_known"),
+            models.CheckConstraint(
+                condition=~Q(state=DeliveryState.SENT) | Q(sent_at__isnull=False), name="revocation_notice_sent_has_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"revoked → {self.recipient_email} ({self.get_state_display()})"
 
 
 class ScanRun(models.Model):

@@ -15,9 +15,10 @@ from django.utils import timezone, translation
 
 from . import conf
 from .reminder_thresholds import EXPIRED, WINDOW
+from .validation import revocation_reason_label
 
 if TYPE_CHECKING:
-    from .models import AdminDigest, Reminder
+    from .models import AdminDigest, Certificate, Reminder, RevocationNotice
     from .reminders import DigestEntry
 
 
@@ -58,16 +59,33 @@ def practitioner_message(reminder: Reminder) -> EmailMultiAlternatives:
     return _message(reminder, practitioner.language or settings.LANGUAGE_CODE, "reminder", context)
 
 
+def revocation_message(notice: RevocationNotice) -> EmailMultiAlternatives:
+    """The certification authority revoked the practitioner's certificate (seen by OCSP)."""
+    certificate = notice.certificate
+    practitioner = certificate.practitioner
+    context = {
+        "practitioner": practitioner,
+        "revoked_on": timezone.localtime(certificate.revoked_by_ca_at).date(),
+        "reason": revocation_reason_label(certificate.ca_revocation_reason),
+        "record_url": absolute_url(practitioner.get_absolute_url()),
+    }
+    return _message(notice, practitioner.language or settings.LANGUAGE_CODE, "revocation", context)
+
+
 def digest_language(digest: AdminDigest) -> str:
     """The administrator's own record's language when they have one, else the site's."""
     own = getattr(digest.recipient, "practitioner", None)
     return own.language if own is not None and own.language else settings.LANGUAGE_CODE
 
 
-def digest_message(digest: AdminDigest, entries: list[DigestEntry]) -> EmailMultiAlternatives:
+def digest_message(
+    digest: AdminDigest, entries: list[DigestEntry], *, revoked: list[Certificate] = ()
+) -> EmailMultiAlternatives:
+    """``revoked``: certificates the certification authority revoked, not yet replaced."""
     context = {
         "digest": digest,
         "entries": entries,
+        "revoked": revoked,
         "expiring_count": sum(not entry.expired for entry in entries),
         "expired_count": sum(entry.expired for entry in entries),
         "overview_url": absolute_url(reverse("certificates:overview")),

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from practitioners import roles
 
-from . import conf, reminder_mail
+from . import conf, reminder_mail, revocation_check
 from .models import (
     AdminDigest,
     Certificate,
@@ -29,6 +29,7 @@ from .models import (
     Delivery,
     DeliveryState,
     Reminder,
+    RevocationNotice,
     ScanRun,
     new_message_id,
 )
@@ -82,6 +83,7 @@ class Owed:
 
     reminder_ids: list[int]
     digest_ids: list[int]
+    notice_ids: list[int] = field(default_factory=list)  # revocation notices (revocation_check)
 
 
 # --------------------------------------------------------------------------- settings
@@ -137,8 +139,8 @@ def reminders_to_record(now: datetime):
 
 
 def _digests_to_record(now: datetime) -> list[AdminDigest]:
-    """Unsaved digests for the administrators without one today, if any certificate is due."""
-    if not certificates_due(now).exists():
+    """Unsaved digests for the administrators without one today, if any certificate is due or was revoked by its CA."""
+    if not certificates_due(now).exists() and not revocation_check.revoked_by_ca_without_successor().exists():
         return []
     day = timezone.localdate(now)
     recorded = AdminDigest.objects.filter(day=day, recipient=OuterRef("pk"))
@@ -310,7 +312,22 @@ def deliver_digest(digest_id: int, *, now: datetime | None = None) -> bool:
     if not _claim(AdminDigest, digest_id, now):
         return False
     digest = AdminDigest.objects.select_related("recipient").get(pk=digest_id)
-    _send(AdminDigest, digest, reminder_mail.digest_message(digest, digest_entries(now)))
+    revoked = list(revocation_check.revoked_by_ca_without_successor())
+    _send(AdminDigest, digest, reminder_mail.digest_message(digest, digest_entries(now), revoked=revoked))
+    return True
+
+
+def deliver_revocation_notice(notice_id: int, *, now: datetime | None = None) -> bool:
+    """Tell a practitioner their certificate was revoked by the CA, if this caller wins the claim. True when sent."""
+    if not _claim(RevocationNotice, notice_id, now or timezone.now()):
+        return False
+    notice = RevocationNotice.objects.select_related("certificate__practitioner").defer(
+        "certificate__encrypted_keystore", "certificate__certificate_der", "certificate__issuer_der"
+    ).get(pk=notice_id)
+    if not notice.certificate.practitioner.is_active:
+        RevocationNotice.objects.filter(pk=notice_id, state=DeliveryState.SENDING).update(state=DeliveryState.CANCELLED)
+        return False
+    _send(RevocationNotice, notice, reminder_mail.revocation_message(notice))
     return True
 
 
@@ -324,7 +341,7 @@ def owed(now: datetime | None = None, *, retries_scheduled: bool = False) -> Owe
     """
     now = now or timezone.now()
     stale = now - settings.EHEALTH_REMINDER_SENDING_LEASE
-    for model in (Reminder, AdminDigest):
+    for model in (Reminder, AdminDigest, RevocationNotice):
         model.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=stale, attempts__gte=max_attempts()).update(
             state=DeliveryState.FAILED, last_error="The worker sending this mail stopped during the last attempt."
         )
@@ -335,6 +352,7 @@ def owed(now: datetime | None = None, *, retries_scheduled: bool = False) -> Owe
     return Owed(
         reminder_ids=list(Reminder.objects.filter(condition).order_by("pk").values_list("pk", flat=True)),
         digest_ids=list(AdminDigest.objects.filter(condition).order_by("pk").values_list("pk", flat=True)),
+        notice_ids=list(RevocationNotice.objects.filter(condition).order_by("pk").values_list("pk", flat=True)),
     )
 
 
@@ -344,6 +362,7 @@ def owed_preview(now: datetime | None = None) -> list[Delivery]:
     return [
         *Reminder.objects.filter(_claimable(now)).order_by("pk"),
         *AdminDigest.objects.filter(_claimable(now)).order_by("pk"),
+        *RevocationNotice.objects.filter(_claimable(now)).order_by("pk"),
     ]
 
 

@@ -23,7 +23,7 @@ from practitioners.models import Practitioner
 
 from . import conf, storage, throttle
 from .models import Certificate, CertificateEntry, CertificateState, EntryKind, UploadChannel
-from .validation import ExpectedIdentity, ValidationResult, recheck_active, validate_keystore
+from .validation import ExpectedIdentity, RevocationStatus, ValidationResult, recheck_active, validate_keystore
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,10 @@ WARNING_MESSAGES = {
     "expires_soon": _(
         "This certificate expires within %(months)s months: you can already renew it with the eHealth "
         "Certificate Manager, then import the renewed keystore here."
+    ),
+    "revocation_unknown": _(
+        "The certification authority could not be asked whether this certificate is revoked (its OCSP responder "
+        "did not answer, or its answer could not be verified). An imported certificate is checked again every day."
     ),
 }
 _THROTTLED_MESSAGE = _(
@@ -146,6 +150,7 @@ def validate_for_inspection(data: bytes, password: str, *, ssin: str | None = No
         expected=ExpectedIdentity(ssin=ssin) if ssin else None,
         renewal_window_months=conf.renewal_window_months(),
         max_size=conf.max_keystore_bytes(),
+        revocation=conf.revocation_check(),
     )
 
 
@@ -165,9 +170,10 @@ def import_keystore(
     """Validate a keystore for ``practitioner`` and, when valid, make it the record's active certificate.
 
     Refused without a validation attempt while the record or the user has used up its wrong
-    passwords. Validation (the slow part) runs outside any transaction; then the practitioner row
-    is locked only to re-check the active certificate and write, so of two concurrent imports the
-    second sees the first's certificate (and the database refuses a second active one).
+    passwords. Validation (key derivations, the OCSP request) runs before any lock; the practitioner
+    row is then locked only to store, checking again against the active certificate found then, so
+    of two concurrent imports the later certificate ends up active (and the database refuses a
+    second active one).
     Every attempt is kept in the audit log (with ``request``'s address when there is one).
     """
     outcome = _import_keystore(
@@ -204,7 +210,7 @@ def _import_keystore(
             error=THROTTLED, message=throttled_message(attempt), throttled_until=attempt.blocked_until
         )
     active = _active_certificate(practitioner)
-    result = validate_keystore(  # key derivations (and soon network checks): outside any transaction
+    result = validate_keystore(  # key derivations and the OCSP request: before any lock
         uploaded_bytes,
         password,
         trust=conf.trust_settings(),
@@ -213,6 +219,7 @@ def _import_keystore(
         active_not_after=active.not_after if active else None,
         renewal_window_months=conf.renewal_window_months(),
         max_size=conf.max_keystore_bytes(),
+        revocation=conf.revocation_check(),
     )
     if result.error != "wrong_password":
         attempt.release()  # only a wrong password keeps its place in the count
@@ -221,12 +228,13 @@ def _import_keystore(
     try:
         with transaction.atomic():
             locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
-            active = _active_certificate(locked)
-            recheck_active(result, active.not_after if active else None)  # another import may have landed
-            if not result.valid:
-                return _refused(practitioner, result)
+            current = _active_certificate(locked)
+            if current != active:  # another import stored one while this one was being validated
+                recheck_active(result, current.not_after if current else None)
+                if not result.valid:
+                    return _refused(practitioner, result)
             certificate = _store(
-                locked, active, uploaded_bytes, result,
+                locked, current, uploaded_bytes, result,
                 user=user, source_name=source_name, via=via, uploader_name=uploader_name, now=now,
             )  # fmt: skip
     except (IntegrityError, _Conflict):
@@ -290,6 +298,12 @@ def _store(
         uploaded_by=user if user is not None and user.is_authenticated else None,
         uploaded_by_name=uploader_name[:150],
         uploaded_via=via,
+        certificate_der=result.certificate_der,
+        issuer_der=result.issuer_der,
+        ocsp_url=result.ocsp_url,
+        revocation_check=result.revocation,
+        revocation_checked_at=None if result.revocation == RevocationStatus.NOT_CHECKED else now,
+        revocation_confirmed_at=now if result.revocation == RevocationStatus.GOOD else None,
     )
     CertificateEntry.objects.bulk_create(
         CertificateEntry(

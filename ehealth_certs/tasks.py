@@ -1,7 +1,7 @@
 """Celery tasks: thin wrappers over ``ehealth_certs.reminders``.
 
-Beat runs ``scan_expiring_certificates`` and ``purge_expired_downloads`` daily and
-``redeliver_owed_reminders`` every few minutes;
+Beat runs ``scan_expiring_certificates`` (the OCSP re-check, then the expiry scan) and
+``purge_expired_downloads`` daily, and ``redeliver_owed_reminders`` every few minutes;
 both enqueue one delivery task per mail still owed (the claim in the service makes a duplicate
 task harmless). Deliveries retry SMTP and network errors with exponential backoff (settings:
 ``EHEALTH_REMINDER_RETRY_BACKOFF`` and ``_MAX``).
@@ -14,7 +14,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from . import password_change, reminders
+from . import password_change, reminders, revocation_check
 
 # Without jitter the waits are exactly those the settings promise (retries of mails that failed at
 # different moments stay spread out); with it, Celery may wait anything from 0 seconds.
@@ -38,13 +38,16 @@ def enqueue_owed() -> int:
             deliver_reminder.delay(reminder_id)
         for digest_id in owed.digest_ids:
             deliver_digest.delay(digest_id)
+        for notice_id in owed.notice_ids:
+            deliver_revocation_notice.delay(notice_id)
 
     transaction.on_commit(enqueue)
-    return len(owed.reminder_ids) + len(owed.digest_ids)
+    return len(owed.reminder_ids) + len(owed.digest_ids) + len(owed.notice_ids)
 
 
 @shared_task(name="ehealth_certs.tasks.scan_expiring_certificates")
 def scan_expiring_certificates() -> int:
+    revocation_check.check_revocations()  # first: the digest lists the certificates it finds revoked
     reminders.scan_expiring()
     return enqueue_owed()
 
@@ -67,3 +70,8 @@ def deliver_digest(digest_id: int) -> bool:
 @shared_task(name="ehealth_certs.tasks.purge_expired_downloads")
 def purge_expired_downloads() -> int:
     return password_change.purge_expired_downloads()
+
+
+@shared_task(name="ehealth_certs.tasks.deliver_revocation_notice", **RETRY_OPTIONS)
+def deliver_revocation_notice(notice_id: int) -> bool:
+    return reminders.deliver_revocation_notice(notice_id)

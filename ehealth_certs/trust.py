@@ -100,3 +100,8 @@ def _is_valid_ca(certificate: x509.Certificate, now: datetime) -> bool:
     except (x509.ExtensionNotFound, ValueError):
         return False
     return constraints.ca and certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc
+
+
+def issued_by(certificate: x509.Certificate, issuer: x509.Certificate, now: datetime) -> bool:
+    """Whether ``issuer`` is a CA certificate valid at ``now`` whose key signed ``certificate``."""
+    return _issued_by(certificate, issuer, now)

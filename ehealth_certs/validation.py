@@ -19,10 +19,12 @@ from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from ehealth_certs import ocsp
 from ehealth_certs.pkcs12 import (
     KeystoreEntry,
     NoMacError,
@@ -32,7 +34,7 @@ from ehealth_certs.pkcs12 import (
     public_key_der,
     read_keystore,
 )
-from ehealth_certs.trust import ACCEPTANCE, ENVIRONMENTS, TrustSettings, chains_to, looks_like_acceptance
+from ehealth_certs.trust import ACCEPTANCE, ENVIRONMENTS, TrustSettings, chains_to, issued_by, looks_like_acceptance
 
 __all__ = [
     "EntryInfo",
@@ -70,10 +72,21 @@ class ErrorCode(StrEnum):
     ENVIRONMENT_MISMATCH = "environment_mismatch"
     IDENTITY_MISMATCH = "identity_mismatch"
     OLDER_THAN_ACTIVE = "older_than_active"
+    REVOKED = "revoked"
 
 
 class WarningCode(StrEnum):
     EXPIRES_SOON = "expires_soon"
+    REVOCATION_UNKNOWN = "revocation_unknown"
+
+
+class RevocationStatus(StrEnum):
+    """What the certification authority's OCSP responder said (``not_checked``: checks are off)."""
+
+    GOOD = "good"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+    NOT_CHECKED = "not_checked"
 
 
 _MESSAGES = {
@@ -119,7 +132,31 @@ _MESSAGES = {
         "This certificate expires on %(date)s, not later than the current one (%(active_date)s). "
         "Pick the most recent keystore file (the newest date in its name)."
     ),
+    "revoked": _(
+        "The certificate was revoked by the certification authority on %(date)s (%(reason)s): the eHealth "
+        "services refuse it. Request a new certificate in the eHealth Certificate Manager, then import the new keystore."
+    ),
 }
+
+# RFC 5280 CRL reasons, as OCSP responders give them.
+REVOCATION_REASONS = {
+    "unspecified": _("no reason given"),
+    "keyCompromise": _("key compromised"),
+    "cACompromise": _("certification authority compromised"),
+    "affiliationChanged": _("affiliation changed"),
+    "superseded": _("replaced by a new certificate"),
+    "cessationOfOperation": _("cessation of operation"),
+    "certificateHold": _("certificate on hold"),
+    "removeFromCRL": _("removed from the revocation list"),
+    "privilegeWithdrawn": _("privilege withdrawn"),
+    "aACompromise": _("attribute authority compromised"),
+}
+
+
+def revocation_reason_label(reason: str) -> str:
+    """The CRL reason in words (a lazy translation); "no reason given" for none or an unknown one."""
+    return REVOCATION_REASONS.get(reason, REVOCATION_REASONS["unspecified"])
+
 
 _ENVIRONMENT_NAMES = {"production": _("production"), "acceptance": _("acceptance (test)")}
 _NOT_RECORDED = _("not recorded")
@@ -188,6 +225,13 @@ class ValidationResult:
     not_before: datetime | None = None
     not_after: datetime | None = None
     entries: list[EntryInfo] = field(default_factory=list)
+    # The authentication certificate and its issuer (DER), to ask its OCSP responder again later.
+    certificate_der: bytes = b""
+    issuer_der: bytes = b""
+    ocsp_url: str = ""
+    revocation: RevocationStatus = RevocationStatus.NOT_CHECKED
+    revoked_at: datetime | None = None
+    revocation_reason: str = ""
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -201,6 +245,7 @@ class ValidationResult:
             "not_before": _iso(self.not_before),
             "not_after": _iso(self.not_after),
             "entries": [entry.to_json_dict() for entry in self.entries],
+            "revocation": str(self.revocation),
         }
 
 
@@ -222,8 +267,12 @@ def validate_keystore(
     active_not_after: datetime | None = None,
     renewal_window_months: int = 3,
     max_size: int = DEFAULT_MAX_SIZE,
+    revocation: ocsp.OcspSettings | None = None,
 ) -> ValidationResult:
-    """Run the checks in order; the first failure ends validation. Never raises."""
+    """Run the checks in order; the first failure ends validation. Never raises.
+
+    With ``revocation`` the last check asks the certificate's OCSP responder (a network request:
+    never call this under a database lock); without it the result says ``not_checked``."""
     result = ValidationResult()
     try:
         _run_checks(
@@ -236,6 +285,7 @@ def validate_keystore(
             active_not_after=_aware(active_not_after) if active_not_after else None,
             renewal_window_months=renewal_window_months,
             max_size=max_size,
+            revocation=revocation,
         )
     except _Failure as failure:
         result.error, result.message = failure.code, failure.message
@@ -257,6 +307,7 @@ def _run_checks(
     active_not_after: datetime | None,
     renewal_window_months: int,
     max_size: int,
+    revocation: ocsp.OcspSettings | None = None,
 ) -> None:
     if len(data) > max_size:
         raise _Failure(ErrorCode.TOO_LARGE, size=-(-len(data) // 1024), max_size=max_size // 1024)
@@ -271,23 +322,26 @@ def _run_checks(
     _check_trust(result, certificate, entries, trust, now)
     if expected is not None:
         _check_identity(parse_identifier_pairs(certificate.subject), expected)
-    _check_newer(certificate.not_valid_after_utc, active_not_after)
+    _check_not_older(certificate.not_valid_after_utc, active_not_after)
+    _describe_issuer(result, certificate, entries, trust, now)
+    if revocation is not None:
+        _check_revocation(result, certificate, revocation, now)
 
 
-def _check_newer(not_after: datetime, active_not_after: datetime | None) -> None:
+def _check_not_older(not_after: datetime, active_not_after: datetime | None) -> None:
     if active_not_after is not None and not_after <= active_not_after:
         raise _Failure(
-            ErrorCode.OLDER_THAN_ACTIVE, date=_format_date(not_after), active_date=_format_date(active_not_after)
+            ErrorCode.OLDER_THAN_ACTIVE, date=_format_date(not_after), active_date=_format_date(_aware(active_not_after))
         )
 
 
 def recheck_active(result: ValidationResult, active_not_after: datetime | None) -> None:
-    """The older_than_active rule again, on a valid result, against the active certificate as it is
-    now (the import re-checks it under the record's lock, after validating outside it)."""
+    """The older_than_active check again, against the active certificate found when storing (a
+    concurrent import may have stored one since validation)."""
     if not result.valid or result.not_after is None:
         return
     try:
-        _check_newer(result.not_after, _aware(active_not_after) if active_not_after else None)
+        _check_not_older(result.not_after, active_not_after)
     except _Failure as failure:
         result.valid, result.error, result.message = False, failure.code, failure.message
 
@@ -374,6 +428,50 @@ def _check_trust(
                 ErrorCode.UNTRUSTED_CHAIN, "no_ca_bundle", environment=_ENVIRONMENT_NAMES[trust.environment]
             )
         raise _Failure(ErrorCode.UNTRUSTED_CHAIN)
+
+
+def _describe_issuer(
+    result: ValidationResult,
+    certificate: x509.Certificate,
+    entries: Sequence[KeystoreEntry],
+    trust: TrustSettings,
+    now: datetime,
+) -> None:
+    """The certificate and the CA certificate that signed it (keystore or bundle), and its OCSP responder."""
+    result.certificate_der = certificate.public_bytes(Encoding.DER)
+    result.ocsp_url = ocsp.responder_url(certificate)
+    candidates = [entry.certificate for entry in entries if entry.certificate and not entry.has_private_key]
+    candidates += [cert for environment in ENVIRONMENTS for cert in trust.bundle(environment) or ()]
+    issuer = next((cert for cert in candidates if issued_by(certificate, cert, now)), None)
+    result.issuer_der = issuer.public_bytes(Encoding.DER) if issuer is not None else b""
+
+
+def _check_revocation(
+    result: ValidationResult, certificate: x509.Certificate, settings: ocsp.OcspSettings, now: datetime
+) -> None:
+    """Ask the OCSP responder: revoked is an error; no verified answer (or "unknown") a warning."""
+    if not result.issuer_der:
+        answer = ocsp.OcspAnswer(ocsp.OcspStatus.FAILED, detail="the issuer certificate is not available")
+    else:
+        issuer = x509.load_der_x509_certificate(result.issuer_der)
+        answer = ocsp.check(certificate, issuer, now=now, settings=settings)
+    apply_revocation_answer(result, answer)
+    if answer.status == ocsp.OcspStatus.REVOKED:
+        raise _Failure(
+            ErrorCode.REVOKED,
+            date=_format_date(answer.revoked_at) if answer.revoked_at else "?",
+            reason=revocation_reason_label(answer.reason),
+        )
+    if answer.status != ocsp.OcspStatus.GOOD:
+        result.warnings.append(WarningCode.REVOCATION_UNKNOWN)
+
+
+def apply_revocation_answer(result: ValidationResult, answer: ocsp.OcspAnswer) -> None:
+    result.revocation = {
+        ocsp.OcspStatus.GOOD: RevocationStatus.GOOD,
+        ocsp.OcspStatus.REVOKED: RevocationStatus.REVOKED,
+    }.get(answer.status, RevocationStatus.UNKNOWN)
+    result.revoked_at, result.revocation_reason = answer.revoked_at, answer.reason
 
 
 def _check_identity(pairs: Sequence[tuple[str, str]], expected: ExpectedIdentity) -> None:

@@ -8,6 +8,10 @@ Checks, each reported with its own ``status``:
 - ``scan``: when the daily expiry scan last ran; fails when that is more than
   ``HEALTHZ_MAX_SCAN_AGE_HOURS`` ago, or when it never ran (beat and the worker run it; without
   Celery, the ``send_expiry_reminders`` cron command does);
+- ``revocation``: fails when an active certificate naming an OCSP responder has had no verified
+  answer (not revoked, or revoked) for ``HEALTHZ_MAX_REVOCATION_CHECK_AGE_DAYS`` days, counted
+  from its import when it never had one: the responder or the outbound network keeps failing;
+  ``not_configured`` (healthy) when ``EHEALTH_REVOCATION_CHECK`` is off;
 - ``reminders``: how many reminder mails are owed (pending or being sent) and how many failed.
   Information for monitoring: counts never fail the check, only being unable to count does.
 
@@ -30,7 +34,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from ehealth_certs.models import AdminDigest, DeliveryState, Reminder, ScanRun
+from ehealth_certs.models import AdminDigest, Certificate, CertificateState, DeliveryState, Reminder, ScanRun
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +75,20 @@ def check_scan() -> dict:
     }
 
 
+def check_revocation() -> dict:
+    if not settings.EHEALTH_REVOCATION_CHECK:
+        return {"status": NOT_CONFIGURED}
+    max_age_days = settings.HEALTHZ_MAX_REVOCATION_CHECK_AGE_DAYS
+    since = timezone.now() - timedelta(days=max_age_days)
+    stale = (
+        Certificate.objects.filter(state=CertificateState.ACTIVE, practitioner__is_active=True)
+        .exclude(ocsp_url="")
+        .filter(Q(revocation_confirmed_at__lt=since) | Q(revocation_confirmed_at__isnull=True, uploaded_at__lt=since))
+        .count()
+    )
+    return {"status": OK if stale == 0 else ERROR, "unconfirmed": stale, "max_age_days": max_age_days}
+
+
 def check_reminders() -> dict:
     """Practitioner reminders and administrators' digests together, one query each."""
     counts = {"pending": 0, "failed": 0}
@@ -88,6 +106,7 @@ CHECKS: dict[str, Callable[[], dict]] = {
     "database": check_database,
     "redis": check_redis,
     "scan": check_scan,
+    "revocation": check_revocation,
     "reminders": check_reminders,
 }
 

@@ -321,6 +321,14 @@ EHEALTH_CA_BUNDLE_ACCEPTANCE = env.str("EHEALTH_CA_BUNDLE_ACCEPTANCE", default="
 KEYSTORE_MAX_BYTES = 256 * 1024
 # Renewal is possible from 3 months before expiry: the certificate shows as "expiring" from then.
 EHEALTH_RENEWAL_WINDOW_MONTHS = 3
+# Revocation status from the CA's OCSP responder (at upload, in `keystore inspect`, daily):
+# EHEALTH_REVOCATION_CHECK=off for installations without outbound network. Timeout in seconds;
+# the daily re-check asks at most EHEALTH_REVOCATION_CHECK_WORKERS responders at once; /healthz
+# fails when an active certificate had no verified answer for HEALTHZ_MAX_REVOCATION_CHECK_AGE_DAYS.
+EHEALTH_REVOCATION_CHECK = env.bool("EHEALTH_REVOCATION_CHECK", default=True)
+EHEALTH_REVOCATION_TIMEOUT = env.float("EHEALTH_REVOCATION_TIMEOUT", default=5.0)
+EHEALTH_REVOCATION_CHECK_WORKERS = env.int("EHEALTH_REVOCATION_CHECK_WORKERS", default=4)
+HEALTHZ_MAX_REVOCATION_CHECK_AGE_DAYS = env.int("HEALTHZ_MAX_REVOCATION_CHECK_AGE_DAYS", default=3)
 # Wrong keystore passwords allowed per record and per user within the window, before a pause.
 KEYSTORE_PASSWORD_MAX_FAILURES = 5
 KEYSTORE_PASSWORD_FAILURE_WINDOW = 15 * 60  # seconds

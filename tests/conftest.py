@@ -17,6 +17,9 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # Commands run in subprocesses speak the shell's language (oxygen/cli.py): English, like the tests.
 os.environ["LANGUAGE"] = "en"
+# Test certificates name no OCSP responder and tests use no outside network: revocation checks are
+# off unless a test turns them on (with a real responder: tests/ocsp_responder.py).
+os.environ["EHEALTH_REVOCATION_CHECK"] = "off"
 
 
 def require_service(available: bool, what: str) -> None:
@@ -39,6 +42,11 @@ def _english_by_default():
     """Tests read messages in English unless they switch language themselves."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _revocation_check_off(settings):
+    settings.EHEALTH_REVOCATION_CHECK = False
 
 
 @pytest.fixture

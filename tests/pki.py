@@ -28,7 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from ehealth_certs.pkcs12 import KeystoreEntry, build_keystore
 
@@ -94,8 +94,10 @@ def issue(
     not_before: datetime,
     not_after: datetime,
     ca: bool = False,
+    ocsp_url: str | None = None,
 ) -> Issued:
-    """Sign a certificate for ``key`` (self-signed when ``issuer`` is None)."""
+    """Sign a certificate for ``key`` (self-signed when ``issuer`` is None); ``ocsp_url`` names an
+    OCSP responder in Authority Information Access."""
     signer = issuer.key if issuer else key
     builder = (
         x509.CertificateBuilder()
@@ -116,7 +118,15 @@ def issue(
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
         )
+    if ocsp_url is not None:
+        builder = builder.add_extension(_ocsp_access(ocsp_url), critical=False)
     return Issued(key, builder.sign(signer, hashes.SHA256()))
+
+
+def _ocsp_access(url: str) -> x509.AuthorityInformationAccess:
+    return x509.AuthorityInformationAccess(
+        [x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(url))]
+    )
 
 
 def _ca_name(common_name: str) -> x509.Name:
@@ -193,10 +203,11 @@ def person_certificate(
     not_before: datetime | None = None,
     not_after: datetime | None = None,
     key_index: int = AUTH_KEY,
+    ocsp_url: str | None = None,
 ) -> Issued:
     """An authentication certificate of a person (default: valid from 30 days ago for 3 years)."""
     subject = person_subject(ssin, given, family)
-    return issue(pki.issuing, subject, rsa_key(key_index), **_validity(not_before, not_after))
+    return issue(pki.issuing, subject, rsa_key(key_index), **_validity(not_before, not_after), ocsp_url=ocsp_url)
 
 
 def organisation_certificate(
@@ -432,3 +443,63 @@ def etk_blob(auth: Issued, enc: Issued) -> bytes:
         .add_signer(auth.cert, auth.key, hashes.SHA256())
         .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
     )
+
+
+# --------------------------------------------------------------------------- OCSP
+
+
+OCSP_RESPONDER_KEY = 12
+
+
+def ocsp_responder_certificate(pki: Pki, *, key_index: int = OCSP_RESPONDER_KEY) -> Issued:
+    """A delegated OCSP responder: issued by the issuing CA with the OCSP-signing extended key usage."""
+    key = rsa_key(key_index)
+    name = _ca_name(f"{pki.issuing.cert.subject.rfc4514_string()} OCSP responder"[:64])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(pki.issuing.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=30))
+        .not_valid_after(NOW + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False)
+        .sign(pki.issuing.key, hashes.SHA256())
+    )
+    return Issued(key, certificate)
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One certificate of an ``openssl ca`` / ``openssl ocsp`` index: valid, or revoked at a moment for a reason."""
+
+    cert: x509.Certificate
+    revoked_at: datetime | None = None
+    reason: str = "keyCompromise"  # an openssl reason name (RFC 5280 CRLReason)
+
+
+def _openssl_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%y%m%d%H%M%SZ")
+
+
+def openssl_index(rows: Sequence[IndexRow]) -> str:
+    """The text of an openssl index.txt: status, expiry, revocation[,reason], serial, file, subject."""
+    lines = []
+    for row in rows:
+        serial = format(row.cert.serial_number, "X")
+        serial = serial if len(serial) % 2 == 0 else "0" + serial
+        revoked = f"{_openssl_time(row.revoked_at)},{row.reason}" if row.revoked_at else ""
+        subject = "/" + "/".join(attribute.rfc4514_string() for attribute in reversed(list(row.cert.subject)))
+        status = "R" if row.revoked_at else "V"
+        lines.append("\t".join([status, _openssl_time(row.cert.not_valid_after_utc), revoked, serial, "unknown", subject]))
+    return "".join(line + "\n" for line in lines)
+
+
+def write_openssl_index(path: Path, rows: Sequence[IndexRow]) -> None:
+    """Write index.txt (atomically: a running ``openssl ocsp`` reloads it when it changes) and its
+    attribute file (subjects need not be unique)."""
+    Path(f"{path}.attr").write_text("unique_subject = no\n")
+    temporary = Path(f"{path}.tmp")
+    temporary.write_text(openssl_index(rows))
+    temporary.replace(path)

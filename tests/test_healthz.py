@@ -178,3 +178,50 @@ def test_reminder_counts_without_personal_data(client, healthy, practitioner_rec
     content = response.content.decode()
     for private in (practitioner.email, practitioner.niss, practitioner.last_name, admin.email, "SMTPRecipientsRefused"):
         assert private not in content
+
+
+# --------------------------------------------------------------------------- revocation checks
+
+
+def _certificate_naming_a_responder(record, *, uploaded_days_ago: int, confirmed_days_ago: int | None) -> Certificate:
+    now = timezone.now()
+    return Certificate.objects.create(
+        practitioner=record, encrypted_keystore=b"x", subject="CN=SSIN=85073003328", issuer="CN=ca", serial="1",
+        fingerprint_sha256="0" * 64, environment="production", not_before=now - timedelta(days=100),
+        not_after=now + timedelta(days=900), file_size=1, uploaded_at=now - timedelta(days=uploaded_days_ago),
+        uploaded_via="web", ocsp_url="http://ocsp.example.be",
+        revocation_confirmed_at=None if confirmed_days_ago is None else now - timedelta(days=confirmed_days_ago),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "uploaded_days_ago, confirmed_days_ago, status, code",
+    [
+        (10, 1, "ok", 200),  # a verified answer yesterday
+        (1, None, "ok", 200),  # imported yesterday, no answer yet: not alarming yet
+        (10, 4, "error", 503),  # no verified answer for 4 days
+        (10, None, "error", 503),  # never one since its import 10 days ago
+    ],
+)
+def test_revocation_checks_that_keep_failing_are_reported(
+    client, healthy, settings, practitioner_record, uploaded_days_ago, confirmed_days_ago, status, code
+):
+    settings.EHEALTH_REVOCATION_CHECK = True
+    settings.HEALTHZ_MAX_REVOCATION_CHECK_AGE_DAYS = 3
+    _certificate_naming_a_responder(practitioner_record, uploaded_days_ago=uploaded_days_ago, confirmed_days_ago=confirmed_days_ago)
+
+    response, body = get(client)
+
+    assert response.status_code == code
+    assert body["checks"]["revocation"] == {
+        "status": status, "unconfirmed": 0 if status == "ok" else 1, "max_age_days": 3,
+    }  # fmt: skip
+
+
+def test_revocation_checks_turned_off_are_not_reported(client, healthy, settings, practitioner_record):
+    settings.EHEALTH_REVOCATION_CHECK = False
+    _certificate_naming_a_responder(practitioner_record, uploaded_days_ago=10, confirmed_days_ago=None)
+
+    response, body = get(client)
+
+    assert response.status_code == 200 and body["checks"]["revocation"] == {"status": "not_configured"}

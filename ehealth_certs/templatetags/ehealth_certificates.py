@@ -18,9 +18,11 @@ register = template.Library()
 @register.inclusion_tag("ehealth_certs/includes/certificate_button.html", takes_context=True)
 def certificate_button(context, practitioner, show_remove=True):
     user = context["request"].user
+    status = selectors.certificate_status(practitioner)
     return {
         "practitioner": practitioner,
-        "status": selectors.certificate_status(practitioner),
+        "status": status,
+        "revoked": selectors.latest_revoked(practitioner) if status.certificate is None else None,
         "can_manage": access.can_manage_certificate(user, practitioner),
         "show_remove": show_remove,
     }

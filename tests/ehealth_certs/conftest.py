@@ -9,6 +9,7 @@ import pytest
 
 from ehealth_certs.trust import TrustSettings
 from tests import pki
+from tests.ocsp_responder import ocsp_responder, silent_responder  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="session")

@@ -122,8 +122,9 @@ def test_to_json_dict(java_keystores: dict[str, bytes], trust: TrustSettings) ->
 
     assert list(document) == [
         "valid", "error", "message", "warnings", "environment", "identifiers",
-        "subject", "not_before", "not_after", "entries",
+        "subject", "not_before", "not_after", "entries", "revocation",
     ]  # fmt: skip
+    assert document["revocation"] == "not_checked"
     assert document["valid"] is True and document["error"] is None and document["message"] == ""
     assert datetime.fromisoformat(document["not_after"]) == result.not_after
     assert list(document["entries"][0]) == [

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ehealth_certs import password_change, reminders
+from ehealth_certs import password_change, reminders, revocation_check
 
 
 def iso_date(value: str) -> date:
@@ -40,13 +40,18 @@ class Command(BaseCommand):
         if dry_run:
             self._dry_run(now)
             return
+        revocation_check.check_revocations(now)
         scan = reminders.scan_expiring(now)
         purged = password_change.purge_expired_downloads(now)
         if purged:
             self.stdout.write(_("%(count)d expired one-time keystore download(s) deleted.") % {"count": purged})
         owed = reminders.owed(now)
         sent = failed = 0
-        for deliver, ids in ((reminders.deliver_reminder, owed.reminder_ids), (reminders.deliver_digest, owed.digest_ids)):
+        for deliver, ids in (
+            (reminders.deliver_reminder, owed.reminder_ids),
+            (reminders.deliver_digest, owed.digest_ids),
+            (reminders.deliver_revocation_notice, owed.notice_ids),
+        ):
             for pk in ids:
                 try:
                     sent += deliver(pk, now=now)
