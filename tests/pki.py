@@ -28,7 +28,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from ehealth_certs.pkcs12 import KeystoreEntry, build_keystore
 
@@ -94,8 +95,11 @@ def issue(
     not_before: datetime,
     not_after: datetime,
     ca: bool = False,
+    key_usage: x509.KeyUsage | None = None,
+    extended_key_usage: Sequence[ObjectIdentifier] | None = (ExtendedKeyUsageOID.CLIENT_AUTH,),
 ) -> Issued:
-    """Sign a certificate for ``key`` (self-signed when ``issuer`` is None)."""
+    """Sign a certificate for ``key`` (self-signed when ``issuer`` is None). A leaf gets the given
+    extended key usage (clientAuth by default; None leaves the extension out) and key usage."""
     signer = issuer.key if issuer else key
     builder = (
         x509.CertificateBuilder()
@@ -112,10 +116,10 @@ def issue(
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
         )
-    if not ca:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
-        )
+    if not ca and extended_key_usage is not None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(list(extended_key_usage)), critical=False)
+    if key_usage is not None:
+        builder = builder.add_extension(key_usage, critical=True)
     return Issued(key, builder.sign(signer, hashes.SHA256()))
 
 
@@ -193,10 +197,59 @@ def person_certificate(
     not_before: datetime | None = None,
     not_after: datetime | None = None,
     key_index: int = AUTH_KEY,
+    key: CertificateIssuerPrivateKeyTypes | None = None,
+    key_usage: x509.KeyUsage | None = None,
+    extended_key_usage: Sequence[ObjectIdentifier] | None = (ExtendedKeyUsageOID.CLIENT_AUTH,),
 ) -> Issued:
-    """An authentication certificate of a person (default: valid from 30 days ago for 3 years)."""
+    """An authentication certificate of a person (default: valid from 30 days ago for 3 years;
+    ``key`` replaces the pool's RSA key, e.g. an EC key)."""
     subject = person_subject(ssin, given, family)
-    return issue(pki.issuing, subject, rsa_key(key_index), **_validity(not_before, not_after))
+    return issue(
+        pki.issuing, subject, key or rsa_key(key_index), **_validity(not_before, not_after),
+        key_usage=key_usage, extended_key_usage=extended_key_usage,
+    )  # fmt: skip
+
+
+def key_usage(*, digital_signature: bool = True, key_encipherment: bool = True) -> x509.KeyUsage:
+    """A key usage extension: eHealth's authentication profile by default
+    (digitalSignature + nonRepudiation + keyEncipherment)."""
+    return x509.KeyUsage(
+        digital_signature=digital_signature, content_commitment=True, key_encipherment=key_encipherment,
+        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+        encipher_only=False, decipher_only=False,
+    )  # fmt: skip
+
+
+def placeholder_certificate(*, key_index: int = AUTH_KEY, made: datetime | None = None) -> Issued:
+    """What the eHealth Certificate Manager stores under ``authentication`` at step 1 (request):
+    a self-signed certificate, subject ``C=Dummy``, valid one minute (so already expired)."""
+    made = made or NOW - timedelta(days=2)
+    subject = _dummy_name()
+    return issue(None, subject, rsa_key(key_index), not_before=made, not_after=made + timedelta(minutes=1))
+
+
+def _dummy_name() -> x509.Name:
+    # "Dummy" is no two-letter country code; the Certificate Manager (Java) writes it all the same
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "Dummy", _validate=False)])
+
+
+def ehp_organisation_certificate(
+    pki: Pki, *, ehp: str = "1990001916", application: str = "VITALINKGATEWAY", name: str = "VITALINK"
+) -> Issued:
+    """An organisation certificate as eHealth issues them, e.g.
+    ``CN="EHP=1990001916, VITALINKGATEWAY",OU=eHealth-platform Belgium,OU=VITALINK,OU="EHP=1990001916",...``."""
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "BE"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Federal Government"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, application),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"EHP={ehp}"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, name),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "eHealth-platform Belgium"),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"EHP={ehp}, {application}"),
+        ]
+    )
+    return issue(pki.issuing, subject, rsa_key(AUTH_KEY), **_validity(None, None))
 
 
 def organisation_certificate(
@@ -281,6 +334,36 @@ def python_keystore(entries: Sequence[StoreEntry], password: str = PASSWORD) -> 
     keys = {entry.cert for entry in entries if isinstance(entry, KeyEntry)}
     keystore_entries += [KeystoreEntry(None, None, cert) for cert in chain_certs if cert not in trusted | keys]
     return build_keystore(keystore_entries, password)
+
+
+def openssl_keystore(
+    alias: str,
+    key: CertificateIssuerPrivateKeyTypes,
+    cert: x509.Certificate,
+    chain: Sequence[x509.Certificate] = (),
+    password: str = PASSWORD,
+    *,
+    legacy: bool = False,
+) -> bytes:
+    """One key entry (with its chain) written by ``openssl pkcs12 -export`` (``legacy``: 3DES keys,
+    RC2-40 certificates, SHA-1 MAC, as older Java writes them)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        key_file, cert_file, chain_file, out = (Path(tmp, name) for name in ("key.pem", "cert.pem", "chain.pem", "out.p12"))
+        key_file.write_bytes(
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
+        cert_file.write_bytes(pem_certificate(cert))
+        chain_file.write_bytes(b"".join(pem_certificate(c) for c in chain))
+        legacy_options = ["-legacy", "-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-RC2-40", "-macalg", "sha1"]
+        command = [
+            "openssl", "pkcs12", "-export", "-name", alias, "-inkey", str(key_file), "-in", str(cert_file),
+            *(["-certfile", str(chain_file)] if chain else []), *(legacy_options if legacy else []),
+            "-passout", "stdin", "-out", str(out),
+        ]  # fmt: skip
+        completed = subprocess.run(command, input=password + "\n", capture_output=True, text=True, timeout=60, check=False)
+        if completed.returncode != 0:
+            raise RuntimeError(f"openssl pkcs12 -export failed:\n{completed.stderr}")
+        return out.read_bytes()
 
 
 def mismatched_keystore(auth: Issued, other_key: rsa.RSAPrivateKey, password: str = PASSWORD) -> bytes:
