@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from practitioners.models import Practitioner
 
-from . import reminder_thresholds
+from . import reminder_thresholds, validation
 
 
 class CertificateState(models.TextChoices):
@@ -52,11 +52,11 @@ class EntryKind(models.TextChoices):
 
 
 class EncryptionKeyStatus(models.TextChoices):
-    """The keystore's encryption (ETK) key, as found at import (the values of ``validation.EncryptionKeyStatus``)."""
+    """The keystore's encryption (ETK) key as validation found it at import, or unknown for older rows."""
 
-    PRESENT = "present", _("present")
-    MISSING = "missing", _("missing: encrypted eHealth messages cannot be read")
-    IRREGULAR = "irregular", _("irregular: not as the eHealth Certificate Manager makes it")
+    PRESENT = validation.EncryptionKeyStatus.PRESENT.value, _("present")
+    MISSING = validation.EncryptionKeyStatus.MISSING.value, _("missing: encrypted eHealth messages cannot be read")
+    IRREGULAR = validation.EncryptionKeyStatus.IRREGULAR.value, _("irregular: not as the eHealth Certificate Manager makes it")
     UNKNOWN = "unknown", _("unknown (imported before this was checked)")
 
 

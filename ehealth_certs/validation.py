@@ -154,7 +154,10 @@ _MESSAGES = {
         "This keystore belongs to %(holder)s, but this record has no NISS to compare it with. Record the "
         "NISS in the \"Administrative\" tab, then import the keystore again."
     ),
-    "no_identifier": _("The certificate carries no SSIN, CBE or NIHII number to compare with the practitioner."),
+    "no_identifier": _(
+        "The certificate carries no NISS: it is not a personal eHealth certificate. Pick the practitioner's "
+        "own keystore, the one named after their NISS (SSIN=...)."
+    ),
     "older_than_active": _(
         "This certificate expires on %(date)s, not later than the current one (%(active_date)s). "
         "Pick the most recent keystore file (the newest date in its name)."

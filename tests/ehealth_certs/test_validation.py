@@ -317,13 +317,14 @@ def test_organisation_certificate_is_refused_on_a_practitioner_record(
     assert validate(keystore_for(production, auth), trust).valid  # described, not refused, without a record
 
 
-def test_certificate_without_identifier(production: pki.Pki, trust: TrustSettings) -> None:
+def test_certificate_without_identifier(production: pki.Pki, trust: TrustSettings, render: Render) -> None:
     name = x509.Name.from_rfc4514_string("CN=Someone,O=Federal Government,C=BE")
     auth = pki.issue(production.issuing, name, pki.rsa_key(pki.AUTH_KEY), **validity(pki.person_certificate(production)))
 
     result = validate(keystore_for(production, auth), trust, expected=ExpectedIdentity(ssin=SSIN))
 
     assert (result.error, result.identifiers) == (ErrorCode.IDENTITY_MISMATCH, {})
+    assert "carries no NISS: it is not a personal eHealth certificate" in render(result.message)
 
 
 def test_older_than_active(python_keystore: bytes, auth: pki.Issued, trust: TrustSettings, render: Render) -> None:
