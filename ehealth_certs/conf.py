@@ -1,8 +1,11 @@
 """The keystore settings of this installation, read from Django settings.
 
-CA bundles are loaded once per file version (path and modification time). A configured bundle
-that cannot be read is logged and reported by ``manage.py check``; validation then reports that
-the chain could not be verified (never a silent pass, never a server error).
+Each environment trusts the eHealth CAs shipped with the project (``trust.default_anchors``)
+unless ``EHEALTH_CA_BUNDLE_PRODUCTION`` / ``_ACCEPTANCE`` names a PEM bundle of its own. CA
+bundles are loaded once per file version (path and modification time). A configured bundle that
+cannot be read is logged and reported by ``manage.py check``; validation then reports that the
+chain could not be verified (never a silent pass, never a fallback to the defaults, never a
+server error).
 """
 from __future__ import annotations
 
@@ -11,10 +14,10 @@ import logging
 import os
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, register
 
 from .ocsp import OcspSettings
-from .trust import TrustSettings, load_ca_bundle
+from .trust import TrustSettings, default_anchors, load_ca_bundle
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +29,16 @@ def _load(path: str, _mtime_ns: int):
     return load_ca_bundle(path)
 
 
-def _bundle(setting: str):
+@functools.cache
+def _default(environment: str):
+    return default_anchors(environment)
+
+
+def _bundle(environment: str):
+    setting = BUNDLE_SETTINGS[environment]
     path = getattr(settings, setting, None)
     if not path:
-        return None
+        return _default(environment)
     try:
         return _load(str(path), os.stat(path).st_mtime_ns)
     except (OSError, ValueError) as exc:
@@ -40,8 +49,8 @@ def _bundle(setting: str):
 def trust_settings() -> TrustSettings:
     return TrustSettings(
         settings.EHEALTH_ENVIRONMENT,
-        production_cas=_bundle(BUNDLE_SETTINGS["production"]),
-        acceptance_cas=_bundle(BUNDLE_SETTINGS["acceptance"]),
+        production_cas=_bundle("production"),
+        acceptance_cas=_bundle("acceptance"),
     )
 
 
@@ -62,19 +71,11 @@ def revocation_check() -> OcspSettings | None:
 
 @register()
 def check_ca_bundles(app_configs=None, **kwargs) -> list[CheckMessage]:
-    """A configured bundle must be readable; the environment's own bundle should be configured."""
+    """A configured bundle must be readable (without one, the shipped eHealth CAs are used)."""
     errors = []
-    for environment, setting in BUNDLE_SETTINGS.items():
+    for setting in BUNDLE_SETTINGS.values():
         path = getattr(settings, setting, None)
         if not path:
-            if environment == settings.EHEALTH_ENVIRONMENT and not settings.DEBUG:
-                errors.append(
-                    Warning(
-                        f"{setting} is not set: eHealth certificates of the {environment} environment cannot be verified.",
-                        hint="Point it to a PEM file holding the eHealth CA certificates.",
-                        id="ehealth_certs.W001",
-                    )
-                )
             continue
         try:
             load_ca_bundle(path)

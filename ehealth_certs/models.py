@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from practitioners.models import Practitioner
 
-from . import reminder_thresholds
+from . import reminder_thresholds, validation
 from .validation import REVOCATION_REASONS, RevocationStatus, revocation_reason_label
 
 
@@ -61,6 +61,15 @@ class EntryKind(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class EncryptionKeyStatus(models.TextChoices):
+    """The keystore's encryption (ETK) key as validation found it at import, or unknown for older rows."""
+
+    PRESENT = validation.EncryptionKeyStatus.PRESENT.value, _("present")
+    MISSING = validation.EncryptionKeyStatus.MISSING.value, _("missing: encrypted eHealth messages cannot be read")
+    IRREGULAR = validation.EncryptionKeyStatus.IRREGULAR.value, _("irregular: not as the eHealth Certificate Manager makes it")
+    UNKNOWN = "unknown", _("unknown (imported before this was checked)")
+
+
 class Certificate(models.Model):
     """One imported keystore. The keystore's own password is never stored."""
 
@@ -80,6 +89,9 @@ class Certificate(models.Model):
     environment = models.CharField(_("environment"), max_length=20, choices=Environment.choices)
     not_before = models.DateTimeField(_("valid from"))
     not_after = models.DateTimeField(_("valid until"))
+    encryption_key_status = models.CharField(
+        _("encryption key (ETK)"), max_length=10, choices=EncryptionKeyStatus.choices, default=EncryptionKeyStatus.UNKNOWN
+    )
 
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     file_size = models.PositiveIntegerField(_("file size"))
@@ -142,6 +154,10 @@ class Certificate(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(not_after__gt=F("not_before")), name="certificate_validity_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(encryption_key_status__in=EncryptionKeyStatus.values),
+                name="certificate_encryption_key_status_known",
             ),
             models.CheckConstraint(
                 condition=~Q(state=CertificateState.REMOVED) | Q(removed_at__isnull=False),

@@ -40,6 +40,27 @@ WARNING_MESSAGES = {
         "The certification authority could not be asked whether this certificate is revoked (its OCSP responder "
         "did not answer, or its answer could not be verified). An imported certificate is checked again every day."
     ),
+    "no_encryption_key": _(
+        "This keystore has no encryption key (ETK): it lets the practitioner log in to eHealth services, but "
+        "not read encrypted eHealth messages (eHealthBox). Create the ETK in the eHealth Certificate Manager "
+        "(step \"complete\" of the request, or \"activate the ETK\" after a renewal), then import the "
+        "keystore again."
+    ),
+    "encryption_key_not_issued_by_authentication": _(
+        "A key of this keystore looks like an encryption key (ETK) but was not issued by its authentication "
+        "key, as the eHealth Certificate Manager makes it: encrypted eHealth messages may not be readable. "
+        "Check the ETK in the eHealth Certificate Manager."
+    ),
+    "encryption_key_other_subject": _(
+        "A key of this keystore looks like an encryption key (ETK) but names someone other than the "
+        "authentication certificate: encrypted eHealth messages may not be readable. Check the ETK in the "
+        "eHealth Certificate Manager."
+    ),
+    "encryption_key_alias_not_serial": _(
+        "A key of this keystore looks like an encryption key (ETK) but is not named after its certificate's "
+        "serial number, as the eHealth Certificate Manager names it: the keystore was probably changed by "
+        "another tool. Use the keystore written by the eHealth Certificate Manager."
+    ),
 }
 _THROTTLED_MESSAGE = _(
     "Too many wrong passwords for this keystore. For your security, try again after %(time)s."
@@ -78,7 +99,7 @@ class ImportOutcome:
     def to_json_dict(self) -> dict:
         data = self.result.to_json_dict() if self.result else {
             "valid": False, "warnings": [], "environment": None, "identifiers": {}, "subject": "",
-            "not_before": None, "not_after": None, "entries": [],
+            "not_before": None, "not_after": None, "encryption_key": None, "entries": [],
         }
         data.update(valid=self.imported, error=self.error, message=str(self.message))
         data["certificate_id"] = str(self.certificate.public_id) if self.certificate else None
@@ -122,11 +143,8 @@ def clean_file_name(name: str | None) -> str:
 
 
 def expected_identity(practitioner: Practitioner) -> ExpectedIdentity:
-    return ExpectedIdentity(
-        ssin=practitioner.niss or None,
-        cbe=practitioner.enterprise_number or None,
-        nihii=frozenset(practitioner.inami_periods.values_list("inami_number", flat=True)),
-    )
+    name = f"{practitioner.first_names} {practitioner.last_name}".strip()
+    return ExpectedIdentity(ssin=practitioner.niss or None, name=name or None)
 
 
 def throttle_scopes(practitioner: Practitioner, user) -> list[str]:
@@ -292,6 +310,7 @@ def _store(
         environment=result.environment,
         not_before=result.not_before,
         not_after=result.not_after,
+        encryption_key_status=result.encryption_key,
         file_name=clean_file_name(source_name),
         file_size=len(data),
         uploaded_at=now,

@@ -1,6 +1,8 @@
 """eHealth trust anchors (PEM CA bundles) and certificate chain verification (no Django).
 
-The CAs are configuration, not code: an installation configures one PEM bundle per environment.
+The CAs are configuration, not code: each environment's default anchors are the public eHealth CA
+certificates shipped in ``trust_anchors/<environment>/*.pem`` (listed with their fingerprints in
+the README), and an installation may configure its own PEM bundle per environment instead.
 Every certificate of a bundle is a trust anchor.
 """
 
@@ -21,6 +23,9 @@ ENVIRONMENTS = (PRODUCTION, ACCEPTANCE)
 
 MAX_CHAIN_LENGTH = 6
 """Certificates above the leaf that a chain may have (bounds the work on hostile keystores)."""
+
+DEFAULT_ANCHORS_DIR = Path(__file__).resolve().parent / "trust_anchors"
+"""One folder per environment, holding the default anchors as PEM files."""
 
 _ACCEPTANCE_NAME = re.compile(r"\bTEST\b|acceptance", re.IGNORECASE)
 
@@ -47,6 +52,14 @@ def load_ca_bundle(path: str | Path) -> tuple[x509.Certificate, ...]:
     if not certificates:
         raise ValueError(f"no certificate in CA bundle {path}")
     return certificates
+
+
+def default_anchors(environment: str) -> tuple[x509.Certificate, ...]:
+    """The anchors shipped for ``environment``: every certificate of its folder's PEM files."""
+    if environment not in ENVIRONMENTS:
+        raise ValueError(f"environment must be one of {ENVIRONMENTS}, not {environment!r}")
+    files = sorted((DEFAULT_ANCHORS_DIR / environment).glob("*.pem"))
+    return tuple(certificate for path in files for certificate in load_ca_bundle(path))
 
 
 def chains_to(

@@ -10,17 +10,19 @@ from __future__ import annotations
 import calendar
 import logging
 import re
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, NoReturn
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -35,8 +37,10 @@ from ehealth_certs.pkcs12 import (
     read_keystore,
 )
 from ehealth_certs.trust import ACCEPTANCE, ENVIRONMENTS, TrustSettings, chains_to, issued_by, looks_like_acceptance
+from practitioners.identifiers import format_niss
 
 __all__ = [
+    "EncryptionKeyStatus",
     "EntryInfo",
     "ErrorCode",
     "ExpectedIdentity",
@@ -54,6 +58,8 @@ AUTHENTICATION_ALIAS = "authentication"
 DEFAULT_MAX_SIZE = 256 * 1024
 _DISPLAY_ZONE = ZoneInfo("Europe/Brussels")
 _IDENTIFIER = re.compile(r"([A-Z_-]+)=([0-9]+)")
+_ORGANISATION_IDENTIFIER = re.compile(r"CBE|EHP|NIHII-[A-Z_-]+")
+_PLATFORM_UNIT = "eHealth-platform Belgium"
 
 
 class ErrorCode(StrEnum):
@@ -66,10 +72,14 @@ class ErrorCode(StrEnum):
     WRONG_PASSWORD = "wrong_password"
     NO_AUTHENTICATION_ENTRY = "no_authentication_entry"
     KEY_MISMATCH = "key_mismatch"
+    REQUEST_INCOMPLETE = "request_incomplete"
     NOT_YET_VALID = "not_yet_valid"
     EXPIRED = "expired"
     UNTRUSTED_CHAIN = "untrusted_chain"
     ENVIRONMENT_MISMATCH = "environment_mismatch"
+    AUTHENTICATION_USAGE = "authentication_usage"
+    AUTHENTICATION_KEY_TYPE = "authentication_key_type"
+    ORGANISATION_CERTIFICATE = "organisation_certificate"
     IDENTITY_MISMATCH = "identity_mismatch"
     OLDER_THAN_ACTIVE = "older_than_active"
     REVOKED = "revoked"
@@ -78,6 +88,11 @@ class ErrorCode(StrEnum):
 class WarningCode(StrEnum):
     EXPIRES_SOON = "expires_soon"
     REVOCATION_UNKNOWN = "revocation_unknown"
+    NO_ENCRYPTION_KEY = "no_encryption_key"
+    # a key entry other than authentication that breaks one rule of an encryption (ETK) entry
+    ENCRYPTION_KEY_NOT_ISSUED_BY_AUTHENTICATION = "encryption_key_not_issued_by_authentication"
+    ENCRYPTION_KEY_OTHER_SUBJECT = "encryption_key_other_subject"
+    ENCRYPTION_KEY_ALIAS_NOT_SERIAL = "encryption_key_alias_not_serial"
 
 
 class RevocationStatus(StrEnum):
@@ -87,6 +102,14 @@ class RevocationStatus(StrEnum):
     REVOKED = "revoked"
     UNKNOWN = "unknown"
     NOT_CHECKED = "not_checked"
+
+
+class EncryptionKeyStatus(StrEnum):
+    """Whether the keystore holds the encryption (ETK) key eHealth messages are encrypted to."""
+
+    PRESENT = "present"
+    MISSING = "missing"
+    IRREGULAR = "irregular"  # key entries that look like one, each breaking a rule
 
 
 _MESSAGES = {
@@ -113,6 +136,12 @@ _MESSAGES = {
         "or the certificate request was not completed."
     ),
     "key_mismatch": _("The authentication certificate does not belong to its private key: the keystore is damaged."),
+    "request_incomplete": _(
+        "This keystore holds a certificate request that was never completed (step 2, \"complete\", in the "
+        "eHealth Certificate Manager). Finish the request in the eHealth Certificate Manager with the same "
+        "keystore and password (eHealth can take up to 10 days to deliver the certificate), then import "
+        "the completed keystore here."
+    ),
     "not_yet_valid": _("The certificate is not valid before %(date)s."),
     "expired": _("The certificate expired on %(date)s. Pick the most recent keystore or renew the certificate."),
     "untrusted_chain": _("The certificate was not issued by a trusted eHealth certification authority."),
@@ -124,10 +153,37 @@ _MESSAGES = {
         "This is a certificate for the %(certificate_environment)s environment, "
         "but this installation uses the %(environment)s environment."
     ),
-    "identity_mismatch": _(
-        "The certificate's %(identifier)s is %(certificate_value)s, but the practitioner's is %(expected_value)s."
+    "usage_digital_signature": _(
+        "The authentication certificate may not be used to sign (its key usage lacks digitalSignature): "
+        "it is not an eHealth authentication certificate. Pick the keystore written by the eHealth "
+        "Certificate Manager."
     ),
-    "no_identifier": _("The certificate carries no SSIN, CBE or NIHII number to compare with the practitioner."),
+    "usage_client_auth": _(
+        "The authentication certificate may not be used to log in to services (its extended key usage "
+        "lacks clientAuth): it is not an eHealth authentication certificate. Pick the keystore written by "
+        "the eHealth Certificate Manager."
+    ),
+    "authentication_key_type": _(
+        "The authentication key is of type %(key_type)s, but eHealth certificates use RSA keys: this keystore "
+        "was not made by the eHealth Certificate Manager. Pick the keystore it wrote."
+    ),
+    "organisation_certificate": _(
+        "This keystore holds the certificate of an organisation (%(identifier)s), not of a person. A "
+        "practitioner's record needs the practitioner's own eHealth certificate: the keystore named after "
+        "their NISS (SSIN=...)."
+    ),
+    "identity_mismatch": _(
+        "This keystore belongs to %(holder)s, not to %(practitioner)s. Pick the keystore of the "
+        "practitioner of this record."
+    ),
+    "identity_not_recorded": _(
+        "This keystore belongs to %(holder)s, but this record has no NISS to compare it with. Record the "
+        "NISS in the \"Administrative\" tab, then import the keystore again."
+    ),
+    "no_identifier": _(
+        "The certificate carries no NISS: it is not a personal eHealth certificate. Pick the practitioner's "
+        "own keystore, the one named after their NISS (SSIN=...)."
+    ),
     "older_than_active": _(
         "This certificate expires on %(date)s, not later than the current one (%(active_date)s). "
         "Pick the most recent keystore file (the newest date in its name)."
@@ -159,7 +215,8 @@ def revocation_reason_label(reason: str) -> str:
 
 
 _ENVIRONMENT_NAMES = {"production": _("production"), "acceptance": _("acceptance (test)")}
-_NOT_RECORDED = _("not recorded")
+_PERSON_WITH_NAME = _("%(name)s (NISS %(niss)s)")
+_PERSON_WITHOUT_NAME = _("NISS %(niss)s")
 
 
 def _interpolate(template: str, params: Mapping[str, object]) -> str:
@@ -171,11 +228,10 @@ _lazy_interpolate = lazy(_interpolate, str)
 
 @dataclass(frozen=True)
 class ExpectedIdentity:
-    """The practitioner's (or organisation's) identifiers the certificate must carry."""
+    """The practitioner the certificate must belong to: their NISS, and their name for messages."""
 
     ssin: str | None = None
-    cbe: str | None = None
-    nihii: Set[str] = frozenset()
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +288,7 @@ class ValidationResult:
     revocation: RevocationStatus = RevocationStatus.NOT_CHECKED
     revoked_at: datetime | None = None
     revocation_reason: str = ""
+    encryption_key: EncryptionKeyStatus | None = None  # None: the checks stopped before looking
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -244,6 +301,7 @@ class ValidationResult:
             "subject": self.subject,
             "not_before": _iso(self.not_before),
             "not_after": _iso(self.not_after),
+            "encryption_key": str(self.encryption_key) if self.encryption_key else None,
             "entries": [entry.to_json_dict() for entry in self.entries],
             "revocation": str(self.revocation),
         }
@@ -316,12 +374,15 @@ def _run_checks(
     authentication, certificate = _authentication_entry(entries)
     _describe_certificate(result, certificate)
     _check_key_pair(authentication)
+    _check_request_completed(certificate)
+    _check_encryption_keys(result, entries, certificate)
     _check_dates(certificate, now)
     if now >= add_months(certificate.not_valid_after_utc, -renewal_window_months):
         result.warnings.append(WarningCode.EXPIRES_SOON)
     _check_trust(result, certificate, entries, trust, now)
+    _check_authentication_profile(certificate)
     if expected is not None:
-        _check_identity(parse_identifier_pairs(certificate.subject), expected)
+        _check_identity(certificate, expected)
     _check_not_older(certificate.not_valid_after_utc, active_not_after)
     _describe_issuer(result, certificate, entries, trust, now)
     if revocation is not None:
@@ -474,52 +535,121 @@ def apply_revocation_answer(result: ValidationResult, answer: ocsp.OcspAnswer) -
     result.revoked_at, result.revocation_reason = answer.revoked_at, answer.reason
 
 
-def _check_identity(pairs: Sequence[tuple[str, str]], expected: ExpectedIdentity) -> None:
-    """A person certificate (SSIN) must carry the practitioner's SSIN; an organisation
-    certificate must carry its CBE or one of its NIHII numbers."""
+def _check_identity(certificate: x509.Certificate, expected: ExpectedIdentity) -> None:
+    """A practitioner's record takes a person certificate carrying the practitioner's NISS (SSIN)."""
+    pairs = parse_identifier_pairs(certificate.subject)
     ssins = [value for name, value in pairs if name == "SSIN"]
-    if ssins:
-        expected_ssin = _digits(expected.ssin)
-        for ssin in ssins:
-            if ssin != expected_ssin:
-                _identity_mismatch("SSIN", ssin, expected.ssin or _NOT_RECORDED)
-        return
-    cbes = [value for name, value in pairs if name == "CBE"]
-    nihiis = [(name, value) for name, value in pairs if name.startswith("NIHII")]
-    if not cbes and not nihiis:
+    if not ssins:
+        organisation = next((f"{name} {value}" for name, value in pairs if _ORGANISATION_IDENTIFIER.fullmatch(name)), None)
+        if organisation is not None:
+            raise _Failure(ErrorCode.ORGANISATION_CERTIFICATE, identifier=organisation)
         raise _Failure(ErrorCode.IDENTITY_MISMATCH, "no_identifier")
-    if any(_normalise_cbe(cbe) == _normalise_cbe(expected.cbe) for cbe in cbes):
-        return
-    if any(_same_nihii(value, number) for _, value in nihiis for number in expected.nihii):
-        return
-    if cbes:
-        _identity_mismatch("CBE", cbes[0], expected.cbe or _NOT_RECORDED)
-    name, value = nihiis[0]
-    _identity_mismatch(name, value, ", ".join(sorted(expected.nihii)) or _NOT_RECORDED)
+    expected_ssin = _digits(expected.ssin)
+    for ssin in ssins:
+        if ssin == expected_ssin:
+            continue
+        holder = _person(_holder_name(certificate.subject), ssin)
+        if not expected_ssin:
+            raise _Failure(ErrorCode.IDENTITY_MISMATCH, "identity_not_recorded", holder=holder)
+        raise _Failure(ErrorCode.IDENTITY_MISMATCH, holder=holder, practitioner=_person(expected.name, expected_ssin))
 
 
-def _identity_mismatch(identifier: str, certificate_value: str, expected_value: object) -> NoReturn:
-    raise _Failure(
-        ErrorCode.IDENTITY_MISMATCH,
-        identifier=identifier,
-        certificate_value=certificate_value,
-        expected_value=expected_value,
-    )
+def _person(name: str | None, ssin: str) -> str:
+    """E.g. ``Marie Dubois (NISS 85.07.30-001.60)``, or ``NISS 85.07.30-001.60`` without a name (lazy)."""
+    niss = format_niss(ssin)
+    if name:
+        return _lazy_interpolate(_PERSON_WITH_NAME, {"name": name, "niss": niss})
+    return _lazy_interpolate(_PERSON_WITHOUT_NAME, {"niss": niss})
+
+
+def _holder_name(subject: x509.Name) -> str | None:
+    """The person's name in an eHealth subject: the organisational unit that is neither the
+    platform's nor an identifier (``OU=Marie Dubois``)."""
+    for attribute in subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME):
+        value = attribute.value
+        if isinstance(value, str) and value.strip() and value != _PLATFORM_UNIT and not _IDENTIFIER.search(value):
+            return value.strip()
+    return None
 
 
 def _digits(value: str | None) -> str:
     return "".join(character for character in value or "" if character.isdigit())
 
 
-def _normalise_cbe(value: str | None) -> str:
-    digits = _digits(value)
-    return "0" + digits if len(digits) == 9 else digits  # old 9-digit numbers
+# --------------------------------------------------------------------------- eHealth's profile
 
 
-def _same_nihii(certificate_value: str, expected_value: str) -> bool:
-    """Equal, or equal on the 8 digits that identify the holder (the last 3 are a qualification)."""
-    a, b = _digits(certificate_value), _digits(expected_value)
-    return bool(a) and (a == b or (8 in (len(a), len(b)) and a[:8] == b[:8]))
+def _is_self_signed(certificate: x509.Certificate) -> bool:
+    try:
+        certificate.verify_directly_issued_by(certificate)
+    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _check_request_completed(certificate: x509.Certificate) -> None:
+    """The Certificate Manager's step 1 stores the new key under a self-signed placeholder
+    (``C=Dummy``, valid one minute) until step 2 installs the certificate eHealth issued."""
+    if _is_self_signed(certificate):
+        raise _Failure(ErrorCode.REQUEST_INCOMPLETE)
+
+
+def _check_authentication_profile(certificate: x509.Certificate) -> None:
+    """digitalSignature and clientAuth when the certificate restricts its usage, and an RSA key."""
+    extensions = certificate.extensions
+    try:
+        key_usage = extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        key_usage = None
+    if key_usage is not None and not key_usage.digital_signature:
+        raise _Failure(ErrorCode.AUTHENTICATION_USAGE, "usage_digital_signature")
+    try:
+        extended_key_usage = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        extended_key_usage = None
+    if extended_key_usage is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in extended_key_usage:
+        raise _Failure(ErrorCode.AUTHENTICATION_USAGE, "usage_client_auth")
+    key_type, _size = _public_key_description(certificate)
+    if key_type != "RSA":
+        raise _Failure(ErrorCode.AUTHENTICATION_KEY_TYPE, key_type=key_type or "?")
+
+
+def _check_encryption_keys(
+    result: ValidationResult, entries: Sequence[KeystoreEntry], authentication: x509.Certificate
+) -> None:
+    """Status of the encryption (ETK) key, and a warning for each rule a would-be ETK entry breaks.
+
+    An ETK entry is a key entry whose certificate is issued by the authentication key (issuer =
+    the authentication subject, signature verified with its public key), with the same subject,
+    under an alias equal to the certificate's decimal serial number. Its key stays encrypted.
+    """
+    candidates = [entry for entry in entries if entry.has_private_key and not _is_authentication(entry)]
+    problems = [_encryption_key_problems(entry, authentication) for entry in candidates]
+    if any(not broken for broken in problems):
+        result.encryption_key = EncryptionKeyStatus.PRESENT
+    elif candidates:
+        result.encryption_key = EncryptionKeyStatus.IRREGULAR
+    else:
+        result.encryption_key = EncryptionKeyStatus.MISSING
+        result.warnings.append(WarningCode.NO_ENCRYPTION_KEY)
+    for broken in dict.fromkeys(code for codes in problems for code in codes):
+        result.warnings.append(broken)
+
+
+def _encryption_key_problems(entry: KeystoreEntry, authentication: x509.Certificate) -> list[WarningCode]:
+    certificate = entry.certificate
+    if certificate is None:
+        return [WarningCode.ENCRYPTION_KEY_NOT_ISSUED_BY_AUTHENTICATION]
+    problems = []
+    try:
+        certificate.verify_directly_issued_by(authentication)
+    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+        problems.append(WarningCode.ENCRYPTION_KEY_NOT_ISSUED_BY_AUTHENTICATION)
+    if certificate.subject != authentication.subject:
+        problems.append(WarningCode.ENCRYPTION_KEY_OTHER_SUBJECT)
+    if entry.alias != str(certificate.serial_number):
+        problems.append(WarningCode.ENCRYPTION_KEY_ALIAS_NOT_SERIAL)
+    return problems
 
 
 # --------------------------------------------------------------------------- metadata
@@ -596,10 +726,19 @@ def _entry_info(entry: KeystoreEntry) -> EntryInfo:
 
 def _key_description(entry: KeystoreEntry) -> tuple[str | None, int | None]:
     """The private key's type and size, or the certificate's (entries whose key validation left encrypted)."""
+    if entry.private_key is None:
+        return _public_key_description(entry.certificate) if entry.certificate else (None, None)
+    return _describe_key(entry.private_key)
+
+
+def _public_key_description(certificate: x509.Certificate) -> tuple[str | None, int | None]:
     try:
-        key = entry.private_key or (entry.certificate.public_key() if entry.certificate else None)
+        return _describe_key(certificate.public_key())
     except Exception:  # unsupported public key algorithm
         return None, None
+
+
+def _describe_key(key: object) -> tuple[str | None, int | None]:
     if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
         return "RSA", key.key_size
     if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):

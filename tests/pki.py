@@ -28,7 +28,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from ehealth_certs.pkcs12 import KeystoreEntry, build_keystore
 
@@ -94,10 +95,13 @@ def issue(
     not_before: datetime,
     not_after: datetime,
     ca: bool = False,
+    key_usage: x509.KeyUsage | None = None,
+    extended_key_usage: Sequence[ObjectIdentifier] | None = (ExtendedKeyUsageOID.CLIENT_AUTH,),
     ocsp_url: str | None = None,
 ) -> Issued:
-    """Sign a certificate for ``key`` (self-signed when ``issuer`` is None); ``ocsp_url`` names an
-    OCSP responder in Authority Information Access."""
+    """Sign a certificate for ``key`` (self-signed when ``issuer`` is None). A leaf gets the given
+    extended key usage (clientAuth by default; None leaves the extension out) and key usage;
+    ``ocsp_url`` names an OCSP responder in Authority Information Access."""
     signer = issuer.key if issuer else key
     builder = (
         x509.CertificateBuilder()
@@ -114,10 +118,10 @@ def issue(
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
         )
-    if not ca:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
-        )
+    if not ca and extended_key_usage is not None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(list(extended_key_usage)), critical=False)
+    if key_usage is not None:
+        builder = builder.add_extension(key_usage, critical=True)
     if ocsp_url is not None:
         builder = builder.add_extension(_ocsp_access(ocsp_url), critical=False)
     return Issued(key, builder.sign(signer, hashes.SHA256()))
@@ -204,10 +208,59 @@ def person_certificate(
     not_after: datetime | None = None,
     key_index: int = AUTH_KEY,
     ocsp_url: str | None = None,
+    key: CertificateIssuerPrivateKeyTypes | None = None,
+    key_usage: x509.KeyUsage | None = None,
+    extended_key_usage: Sequence[ObjectIdentifier] | None = (ExtendedKeyUsageOID.CLIENT_AUTH,),
 ) -> Issued:
-    """An authentication certificate of a person (default: valid from 30 days ago for 3 years)."""
+    """An authentication certificate of a person (default: valid from 30 days ago for 3 years;
+    ``key`` replaces the pool's RSA key, e.g. an EC key)."""
     subject = person_subject(ssin, given, family)
-    return issue(pki.issuing, subject, rsa_key(key_index), **_validity(not_before, not_after), ocsp_url=ocsp_url)
+    return issue(
+        pki.issuing, subject, key or rsa_key(key_index), **_validity(not_before, not_after),
+        key_usage=key_usage, extended_key_usage=extended_key_usage, ocsp_url=ocsp_url,
+    )  # fmt: skip
+
+
+def key_usage(*, digital_signature: bool = True, key_encipherment: bool = True) -> x509.KeyUsage:
+    """A key usage extension: eHealth's authentication profile by default
+    (digitalSignature + nonRepudiation + keyEncipherment)."""
+    return x509.KeyUsage(
+        digital_signature=digital_signature, content_commitment=True, key_encipherment=key_encipherment,
+        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+        encipher_only=False, decipher_only=False,
+    )  # fmt: skip
+
+
+def placeholder_certificate(*, key_index: int = AUTH_KEY, made: datetime | None = None) -> Issued:
+    """What the eHealth Certificate Manager stores under ``authentication`` at step 1 (request):
+    a self-signed certificate, subject ``C=Dummy``, valid one minute (so already expired)."""
+    made = made or NOW - timedelta(days=2)
+    subject = _dummy_name()
+    return issue(None, subject, rsa_key(key_index), not_before=made, not_after=made + timedelta(minutes=1))
+
+
+def _dummy_name() -> x509.Name:
+    # "Dummy" is no two-letter country code; the Certificate Manager (Java) writes it all the same
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "Dummy", _validate=False)])
+
+
+def ehp_organisation_certificate(
+    pki: Pki, *, ehp: str = "1990001916", application: str = "VITALINKGATEWAY", name: str = "VITALINK"
+) -> Issued:
+    """An organisation certificate as eHealth issues them, e.g.
+    ``CN="EHP=1990001916, VITALINKGATEWAY",OU=eHealth-platform Belgium,OU=VITALINK,OU="EHP=1990001916",...``."""
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "BE"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Federal Government"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, application),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"EHP={ehp}"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, name),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "eHealth-platform Belgium"),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"EHP={ehp}, {application}"),
+        ]
+    )
+    return issue(pki.issuing, subject, rsa_key(AUTH_KEY), **_validity(None, None))
 
 
 def organisation_certificate(

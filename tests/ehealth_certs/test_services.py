@@ -13,7 +13,7 @@ from ehealth_certs import services, storage
 from ehealth_certs.models import Certificate, CertificateEntry, CertificateState, UploadChannel
 from practitioners.models import Practitioner
 from tests import pki
-from tests.conftest import add_period, make_user
+from tests.conftest import make_user
 from tests.ehealth_certs.keystores import (
     NOW,
     OTHER_SSIN,
@@ -138,22 +138,23 @@ def test_files_that_are_not_keystores_are_not_pkcs12(label, not_keystores, pract
     assert not Certificate.objects.exists()
 
 
-def test_chain_cannot_be_verified_without_a_configured_bundle(settings, practitioner_record):
+def test_without_a_configured_bundle_the_shipped_ehealth_cas_do_not_trust_a_test_keystore(settings, practitioner_record):
     settings.EHEALTH_CA_BUNDLE_PRODUCTION = None
 
     outcome = do_import(practitioner_record, person_keystore())
 
     assert outcome.error == "untrusted_chain"
-    assert "could not be verified" in str(outcome.message)
+    assert "not issued by a trusted eHealth certification authority" in str(outcome.message)
     assert not Certificate.objects.exists()
 
 
-def test_an_unreadable_bundle_is_treated_as_not_configured(settings, tmp_path, practitioner_record, caplog):
+def test_an_unreadable_bundle_verifies_nothing(settings, tmp_path, practitioner_record, caplog):
     settings.EHEALTH_CA_BUNDLE_PRODUCTION = str(tmp_path / "missing.pem")
 
     outcome = do_import(practitioner_record, person_keystore())
 
     assert outcome.error == "untrusted_chain"
+    assert "could not be verified" in str(outcome.message)
     assert "EHEALTH_CA_BUNDLE_PRODUCTION" in caplog.text
 
 
@@ -171,21 +172,19 @@ def test_record_without_niss_refuses_a_person_certificate(practitioner_record):
     outcome = do_import(practitioner_record, person_keystore())
 
     assert outcome.error == "identity_mismatch"
-    assert "not recorded" in str(outcome.message)
+    assert "this record has no NISS to compare it with" in str(outcome.message)
 
 
-def test_organisation_certificate_matches_the_record_enterprise_number_or_inami_number(practitioner_record):
+def test_organisation_certificate_is_refused_even_with_the_record_enterprise_number(practitioner_record):
     production = pki.production_pki()
     Practitioner.objects.filter(pk=practitioner_record.pk).update(enterprise_number=pki.DEFAULT_CBE)
     practitioner_record.refresh_from_db()
     by_cbe = pki.organisation_certificate(production, cbe=pki.DEFAULT_CBE)
-    assert do_import(practitioner_record, pki.python_keystore(pki.ehealth_entries(production, by_cbe))).imported
 
-    add_period(practitioner_record, inami_number="53886171521")
-    by_nihii = pki.organisation_certificate(
-        production, nihii="53886171521", not_after=NOW + timedelta(days=4 * 365)
-    )
-    assert do_import(practitioner_record, pki.python_keystore(pki.ehealth_entries(production, by_nihii))).imported
+    outcome = do_import(practitioner_record, pki.python_keystore(pki.ehealth_entries(production, by_cbe)))
+
+    assert outcome.error == "organisation_certificate"
+    assert not Certificate.objects.exists()
 
 
 # --------------------------------------------------------------------------- warnings, supersede, older

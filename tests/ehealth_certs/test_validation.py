@@ -122,8 +122,9 @@ def test_to_json_dict(java_keystores: dict[str, bytes], trust: TrustSettings) ->
 
     assert list(document) == [
         "valid", "error", "message", "warnings", "environment", "identifiers",
-        "subject", "not_before", "not_after", "entries", "revocation",
+        "subject", "not_before", "not_after", "encryption_key", "entries", "revocation",
     ]  # fmt: skip
+    assert document["encryption_key"] == "present"
     assert document["revocation"] == "not_checked"
     assert document["valid"] is True and document["error"] is None and document["message"] == ""
     assert datetime.fromisoformat(document["not_after"]) == result.not_after
@@ -310,16 +311,17 @@ def test_identity_mismatch_on_ssin(python_keystore: bytes, trust: TrustSettings,
     result = validate(python_keystore, trust, expected=ExpectedIdentity(ssin="03021500440"))
 
     assert result.error == ErrorCode.IDENTITY_MISMATCH
-    message = render(result.message)
-    assert "SSIN" in message and SSIN in message and "03021500440" in message
+    assert render(result.message).startswith(
+        "This keystore belongs to Jan Peeters (NISS 85.07.30-033.28), not to NISS 03.02.15-004.40."
+    )
 
 
 @pytest.mark.parametrize(
     ("expected", "error"),
     [
         (ExpectedIdentity(ssin="85.07.30-033.28"), None),
-        (ExpectedIdentity(ssin=None, nihii={"53886171521"}), ErrorCode.IDENTITY_MISMATCH),
-        (ExpectedIdentity(ssin="85073003317", cbe=pki.DEFAULT_CBE), ErrorCode.IDENTITY_MISMATCH),
+        (ExpectedIdentity(ssin=None), ErrorCode.IDENTITY_MISMATCH),
+        (ExpectedIdentity(ssin="85073003317"), ErrorCode.IDENTITY_MISMATCH),
     ],
 )
 def test_person_certificate_is_checked_on_ssin(
@@ -328,43 +330,27 @@ def test_person_certificate_is_checked_on_ssin(
     assert validate(python_keystore, trust, expected=expected).error == error
 
 
-@pytest.mark.parametrize(
-    ("nihii", "expected", "error"),
-    [
-        (None, ExpectedIdentity(cbe="0566.988.259"), None),
-        (None, ExpectedIdentity(cbe="566988259"), None),  # old 9-digit form
-        (None, ExpectedIdentity(cbe="0123456749"), ErrorCode.IDENTITY_MISMATCH),
-        (None, ExpectedIdentity(ssin=SSIN), ErrorCode.IDENTITY_MISMATCH),
-        ("71000436", ExpectedIdentity(nihii={"12345678", "71000436"}), None),
-        ("71000436", ExpectedIdentity(nihii={"7/10004/36/000"}), None),  # same holder, with qualification
-        ("71000436", ExpectedIdentity(nihii={"71000535"}), ErrorCode.IDENTITY_MISMATCH),
-    ],
-)
-def test_organisation_certificate_is_checked_on_cbe_or_nihii(
-    production: pki.Pki, trust: TrustSettings, nihii: str | None, expected: ExpectedIdentity, error: ErrorCode | None
+@pytest.mark.parametrize(("nihii", "identifier"), [(None, "CBE 0566988259"), ("71000436", "NIHII-HOSPITAL 71000436")])
+def test_organisation_certificate_is_refused_on_a_practitioner_record(
+    production: pki.Pki, trust: TrustSettings, render: Render, nihii: str | None, identifier: str
 ) -> None:
     auth = pki.organisation_certificate(production, nihii=nihii)
 
-    assert validate(keystore_for(production, auth), trust, expected=expected).error == error
+    result = validate(keystore_for(production, auth), trust, expected=ExpectedIdentity(ssin=SSIN))
+
+    assert result.error == ErrorCode.ORGANISATION_CERTIFICATE
+    assert f"certificate of an organisation ({identifier}), not of a person" in render(result.message)
+    assert validate(keystore_for(production, auth), trust).valid  # described, not refused, without a record
 
 
-def test_organisation_mismatch_message(production: pki.Pki, trust: TrustSettings, render: Render) -> None:
-    auth = pki.organisation_certificate(production, nihii="71000436")
-
-    result = validate(keystore_for(production, auth), trust, expected=ExpectedIdentity(nihii={"71000535"}))
-
-    message = render(result.message)
-    assert "NIHII-HOSPITAL" in message and "71000436" in message and "71000535" in message
-    assert result.identifiers == {"NIHII-HOSPITAL": "71000436"}
-
-
-def test_certificate_without_identifier(production: pki.Pki, trust: TrustSettings) -> None:
+def test_certificate_without_identifier(production: pki.Pki, trust: TrustSettings, render: Render) -> None:
     name = x509.Name.from_rfc4514_string("CN=Someone,O=Federal Government,C=BE")
     auth = pki.issue(production.issuing, name, pki.rsa_key(pki.AUTH_KEY), **validity(pki.person_certificate(production)))
 
     result = validate(keystore_for(production, auth), trust, expected=ExpectedIdentity(ssin=SSIN))
 
     assert (result.error, result.identifiers) == (ErrorCode.IDENTITY_MISMATCH, {})
+    assert "carries no NISS: it is not a personal eHealth certificate" in render(result.message)
 
 
 def test_older_than_active(python_keystore: bytes, auth: pki.Issued, trust: TrustSettings, render: Render) -> None:

@@ -140,7 +140,7 @@ def bad_uploads():
         "expired": (lambda: person_keystore(not_before_days=-1000, not_after_days=-1), "expired on"),
         "untrusted_chain": (lambda: person_keystore(rogue=True), "not issued by a trusted eHealth"),
         "environment_mismatch": (lambda: person_keystore("acceptance"), "acceptance (test) environment"),
-        "identity_mismatch": (lambda: person_keystore(ssin=OTHER_SSIN), "SSIN is 03021500440"),
+        "identity_mismatch": (lambda: person_keystore(ssin=OTHER_SSIN), "belongs to Jan Peeters (NISS 03.02.15-004.40)"),
     }
 
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from ehealth_certs import password_change, services
 from ehealth_certs.management.secret_input import read_secret_lines
-from ehealth_certs.models import RevocationCheck, UploadChannel
+from ehealth_certs.models import EncryptionKeyStatus, RevocationCheck, UploadChannel
 from practitioners.identifiers import validate_niss
 from practitioners.models import Practitioner
 
@@ -90,6 +90,8 @@ def write_result(command: BaseCommand, data: dict, as_json: bool) -> None:
         ]
         if data.get("revocation"):
             lines.append(_("revocation (OCSP): %s") % RevocationCheck(data["revocation"]).label)
+    if data.get("encryption_key"):
+        lines.append(_("encryption key (ETK): %s") % EncryptionKeyStatus(data["encryption_key"]).label)
     for entry in data.get("entries", []):
         lines.append(
             f"  - {entry['alias'] or '—'} ({entry['kind']}{', ' + _('private key') if entry['has_private_key'] else ''}): "
