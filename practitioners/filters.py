@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +44,20 @@ class StaticChoicesSelect(forms.Select):
 
 
 class RegistryOrderingFilter(django_filters.OrderingFilter):
-    """Sorting by INAMI number sorts on today's number, computed only when that order is asked for."""
+    """Sorting by INAMI number sorts on today's number, computed only when that order is asked for.
+
+    The labels stay lazy: django-filter formats "(descending)" when the class is defined, in the
+    language active at import time, which left French labels in the Dutch list.
+    """
+
+    descending_fmt = _("%s (descending)")
+
+    def build_choices(self, fields, labels):
+        choices = []
+        for field, param in fields.items():
+            label = labels[field]
+            choices += [(param, label), (f"-{param}", format_lazy(self.descending_fmt, label))]
+        return choices
 
     def filter(self, qs, value):
         if value and any(field.lstrip("-") == "inami" for field in value):
@@ -74,7 +88,9 @@ class PractitionerFilter(django_filters.FilterSet):
             ("niss", "niss"),
             ("current_inami", "inami"),
         ),
-        field_labels={"name": _("Name"), "birth_date": _("Date of birth"), "niss": _("NISS"), "inami": _("INAMI number")},
+        field_labels={
+            "last_name": _("Name"), "birth_date": _("Date of birth"), "niss": _("NISS"), "current_inami": _("INAMI number"),
+        },
         label=_("Sort by"),
     )
 

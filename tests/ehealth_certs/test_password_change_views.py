@@ -101,7 +101,7 @@ def test_download_is_for_the_same_user_only(client, practitioner_record, practit
         (PASSWORD, "short1", "short1", "At least 8 characters."),
         (PASSWORD, "accentué-1", "accentué-1", "Only accepted characters"),
         (PASSWORD, "nodigitsatall", "nodigitsatall", "At least one digit or symbol."),
-        (PASSWORD, NEW, NEW + "x", "The confirmation is equal to the new password."),
+        (PASSWORD, NEW, NEW + "x", "The confirmation does not match the new password: type the same password twice."),
         (PASSWORD, PASSWORD, PASSWORD, "the same as the current one"),
         ("", NEW, NEW, "This field is required"),
     ],

@@ -347,7 +347,7 @@ def test_the_digest_lists_every_certificate_due_once_a_day_per_administrator(pra
     digests = digest_mails()
     assert sorted(m.to[0] for m in digests) == sorted(a.email for a in admins)
     body = digests[0].body
-    assert digests[0].subject == "eHealth certificates: 2 expire within 3 months, 1 have expired"
+    assert digests[0].subject == "eHealth certificates: 2 expire within 3 months, 1 has expired"
     assert body.index("DUBOIS") < body.index("PEETERS") < body.index("SILENT")  # soonest expiry first
     assert "expired on 30/05/2025" in body and "expires on 22/06/2025" in body
     assert "SILENT Jan: expires on 22/07/2025 — practitioner not reached (no e-mail address in the record)" in body
