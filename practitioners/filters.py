@@ -8,8 +8,8 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.text import format_lazy
-from django.utils.translation import get_language
+from django.utils.functional import lazy
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from ehealth_certs.selectors import STATUS_CHOICES as CERTIFICATE_STATUS_CHOICES
@@ -43,6 +43,13 @@ class StaticChoicesSelect(forms.Select):
         return html
 
 
+def _descending_label(label) -> str:
+    return gettext("%s (descending)") % label
+
+
+_descending = lazy(_descending_label, str)
+
+
 class RegistryOrderingFilter(django_filters.OrderingFilter):
     """Sorting by INAMI number sorts on today's number, computed only when that order is asked for.
 
@@ -50,13 +57,10 @@ class RegistryOrderingFilter(django_filters.OrderingFilter):
     language active at import time, which left French labels in the Dutch list.
     """
 
-    descending_fmt = _("%s (descending)")
-
     def build_choices(self, fields, labels):
         choices = []
         for field, param in fields.items():
-            label = labels[field]
-            choices += [(param, label), (f"-{param}", format_lazy(self.descending_fmt, label))]
+            choices += [(param, labels[field]), (f"-{param}", _descending(labels[field]))]
         return choices
 
     def filter(self, qs, value):

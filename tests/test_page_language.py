@@ -41,6 +41,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdif]|\{\{?\s*
 SEGMENT_BREAK = re.compile(r"[:·()\[\],;–—|]")
 NOT_A_LETTER = re.compile(r"[^\w]+|[\d_]+")
 CODE_WORD = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+RAW_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]\b|\{\w*\}")
 
 
 def words(text: str) -> str:
@@ -132,6 +133,8 @@ def problems_in(html: str, foreign: set[str], codes: set[str]) -> list[str]:
             found.append(f"other language: {text!r}")
         if set(CODE_WORD.findall(text)) & codes:
             found.append(f"code: {text!r}")
+        if RAW_PLACEHOLDER.search(text):
+            found.append(f"placeholder: {text!r}")
     return found
 
 
@@ -197,8 +200,10 @@ def test_the_checker_sees_an_english_badge_a_french_label_in_dutch_and_a_code():
         '<td><span class="badge">expired 09/11/2026</span></td><td>Refus : wrong_password</td>'
         '<script>var label = "Expired";</script><input placeholder="jj/mm/aaaa"><td>Expiré le 09/11/2026</td>'
         '<code translate="no">last_name;first_names</code><option>Nom (décroissant)</option><option>English</option>'
+        '<option>%s (aflopend)</option>'
     )
     assert problems_in(page, foreign_strings("fr"), machine_codes()) == [
         "other language: 'expired 09/11/2026'", "code: 'Refus : wrong_password'",
+        "other language: '%s (aflopend)'", "placeholder: '%s (aflopend)'",
     ]
     assert "other language: 'Nom (décroissant)'" in problems_in(page, foreign_strings("nl"), machine_codes())
