@@ -49,6 +49,7 @@ def test_page_has_the_live_checks_without_inline_script(client, practitioner_rec
 
     assert 'data-password-policy="new"' in page and 'data-password-policy="confirmation"' in page
     assert re.findall(r'data-rule="(\w+)"', page) == ["length", "characters", "digit_or_symbol", "confirmation"]
+    assert "</span> The confirmation matches the new password.</li>" in page
     assert '<script id="password-policy" type="application/json">' in page
     assert "/static/js/password_policy.js" in page
     assert not re.search(r"<script(?![^>]*(src=|application/json))[^>]*>", page)  # no inline script
