@@ -101,3 +101,13 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.locator("main form").get_by_role("button").click()
     page.wait_for_url(on_main_screen)
+
+
+@pytest.fixture
+def practitioner_user(practitioner_user):
+    """The journeys read English: this practitioner chose it (their record says Dutch, which the
+    interface would otherwise switch to at login)."""
+    from practitioners.models import UserPreference
+
+    UserPreference.objects.create(user=practitioner_user, language="en")
+    return practitioner_user
