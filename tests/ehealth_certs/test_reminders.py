@@ -24,6 +24,7 @@ from ehealth_certs.models import (
 from ehealth_certs.reminder_thresholds import current_threshold
 from ehealth_certs.validation import add_months
 from practitioners import roles
+from practitioners.models import UserPreference
 from tests.conftest import make_practitioner, make_user
 from tests.ehealth_certs.keystores import (
     NOW,
@@ -326,6 +327,18 @@ def test_the_expired_mail_says_so(practitioner_record):
     reminders.deliver_reminder(reminder.pk, now=T0)
     assert mail.outbox[0].subject == "Your eHealth certificate expired on 02/06/2025"
     assert "request a new certificate" in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(("chosen", "subject"), [("nl", "eHealth-certificaten: 1 verloopt binnen 3 maanden"),
+                                                 ("fr", "Certificats eHealth : 1 expire dans moins de 3 mois")])
+def test_the_digest_speaks_the_language_the_administrator_chose(practitioner_record, settings, chosen, subject):
+    settings.LANGUAGE_CODE = "en"
+    UserPreference.objects.create(user=make_admin(), language=chosen)
+    make_certificate(practitioner_record, T0 + timedelta(days=20))
+    [pk] = reminders.scan_expiring(T0).digest_ids
+    assert reminders.deliver_digest(pk, now=T0)
+    [digest] = digest_mails()
+    assert digest.subject == subject and digest.extra_headers["Content-Language"] == chosen
 
 
 def test_the_digest_lists_every_certificate_due_once_a_day_per_administrator(practitioner_record, other_record, settings):
