@@ -2,8 +2,9 @@
 
 The demo runs as an *acceptance* installation trusting a demo CA made here (its key and bundle
 are kept in the demo folder, so running again reuses them). A few demo records get a certificate
-through the real import service — valid, expiring within the renewal window, expired — and a
-keystore file for the demo practitioner `jan.peeters` is left in the folder to try the upload page.
+through the real import service — valid, expiring within the renewal window, expired — and
+renewed keystore files are left in the folder: `jan.peeters`'s to try the upload page, and
+`marie.dubois`'s (inside the renewal window) to finish a renewal.
 Nothing here is used outside the demo.
 """
 from __future__ import annotations
@@ -35,14 +36,16 @@ DEMO_CERTIFICATE_DAYS_LEFT = {
     "Janssens": -20,  # expired
     "Lambert": 400,  # valid
 }
-UPLOAD_FILE_OWNER = "Peeters"
+# Demo records (last name) that get a renewed keystore file to import: Peeters (valid) to try
+# the upload page, Dubois (inside the renewal window) to finish a renewal.
+UPLOAD_FILE_OWNERS = ("Peeters", "Dubois")
 
 
 @dataclass
 class DemoCertificatesReport:
     ca_bundle: Path
     imported: list[str] = field(default_factory=list)
-    upload_file: Path | None = None
+    upload_files: dict[Practitioner, Path] = field(default_factory=dict)
 
 
 def _name(common_name: str) -> x509.Name:
@@ -129,14 +132,20 @@ def seed_demo_certificates(folder: Path, *, now: datetime.datetime | None = None
         if not outcome.imported:
             raise RuntimeError(f"demo certificate for {practitioner} refused: {outcome.error} {outcome.message}")
         report.imported.append(str(practitioner))
-    keystore_folder = folder / "keystore"
-    existing = sorted(keystore_folder.glob("*.acc-p12"))
-    uploader = Practitioner.objects.filter(last_name=UPLOAD_FILE_OWNER).exclude(niss="").first()
-    if existing:
-        report.upload_file = existing[-1]
-    elif uploader is not None:
-        renewed = demo_keystore(uploader, ca, ca_key, not_after=now + datetime.timedelta(days=3 * 365))
-        keystore_folder.mkdir(parents=True, exist_ok=True)
-        report.upload_file = keystore_folder / _file_name(uploader, now)
-        report.upload_file.write_bytes(renewed)
+    for last_name in UPLOAD_FILE_OWNERS:
+        owner = Practitioner.objects.filter(last_name=last_name).exclude(niss="").first()
+        if owner is not None:
+            report.upload_files[owner] = _renewed_keystore_file(owner, folder / "keystore", ca, ca_key, now)
     return report
+
+
+def _renewed_keystore_file(owner: Practitioner, keystore_folder: Path, ca, ca_key, now: datetime.datetime) -> Path:
+    """The record's renewed keystore in the folder (made once, as the Certificate Manager names it)."""
+    existing = sorted(keystore_folder.glob(f"SSIN={owner.niss} *.acc-p12"))
+    if existing:
+        return existing[-1]
+    renewed = demo_keystore(owner, ca, ca_key, not_after=now + datetime.timedelta(days=3 * 365))
+    keystore_folder.mkdir(parents=True, exist_ok=True)
+    path = keystore_folder / _file_name(owner, now)
+    path.write_bytes(renewed)
+    return path

@@ -23,8 +23,16 @@ LENGTH, CHARACTERS, DIGIT_OR_SYMBOL, CONFIRMATION = "length", "characters", "dig
 
 @dataclass(frozen=True)
 class Rule:
+    """``message`` says what is wrong when the rule fails; ``requirement`` is the checklist line
+    the page ticks while typing (the message when not given)."""
+
     code: str
     message: str | Promise
+    requirement: str | Promise | None = None
+
+    @property
+    def checklist_text(self) -> str | Promise:
+        return self.requirement if self.requirement is not None else self.message
 
 
 
@@ -37,7 +45,11 @@ RULES = (
     Rule(LENGTH, lazy(_length_message, str)()),
     Rule(CHARACTERS, _("Only accepted characters: letters without accents, digits, spaces and the symbols of an English keyboard.")),
     Rule(DIGIT_OR_SYMBOL, _("At least one digit or symbol.")),
-    Rule(CONFIRMATION, _("The confirmation is equal to the new password.")),
+    Rule(
+        CONFIRMATION,
+        _("The confirmation does not match the new password: type the same password twice."),
+        requirement=_("The confirmation matches the new password."),
+    ),
 )
 _BY_CODE = {rule.code: rule for rule in RULES}
 
@@ -62,5 +74,5 @@ def rules_for_browser() -> dict:
         "min_length": MIN_LENGTH,
         "accepted": ACCEPTED_CHARACTERS,
         "digits_and_symbols": DIGITS_AND_SYMBOLS,
-        "rules": [{"code": rule.code, "message": str(rule.message)} for rule in RULES],
+        "rules": [{"code": rule.code, "requirement": str(rule.checklist_text)} for rule in RULES],
     }

@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from practitioners.models import UserPreference
+
 from . import conf
 from .reminder_thresholds import EXPIRED, WINDOW
 from .validation import revocation_reason_label
@@ -73,7 +75,11 @@ def revocation_message(notice: RevocationNotice) -> EmailMultiAlternatives:
 
 
 def digest_language(digest: AdminDigest) -> str:
-    """The administrator's own record's language when they have one, else the site's."""
+    """The administrator's chosen interface language, else their own record's language when they
+    have one, else the site's."""
+    chosen = UserPreference.objects.filter(user_id=digest.recipient_id).values_list("language", flat=True).first()
+    if chosen:
+        return chosen
     own = getattr(digest.recipient, "practitioner", None)
     return own.language if own is not None and own.language else settings.LANGUAGE_CODE
 

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "oxygen.sessions.SessionActivityMiddleware",  # after SessionMiddleware: runs before the save
     "django.middleware.locale.LocaleMiddleware",
+    "practitioners.user_language.UserLanguageMiddleware",  # the language cookie after a login
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from practitioners import user_language
+
 from . import health, views
 
 urlpatterns = [
@@ -9,7 +11,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", user_language.set_language, name="set_language"),
     path("practitioners/", include("practitioners.urls")),
     path("practitioners/<uuid:public_id>/certificate/", include("ehealth_certs.urls")),
     path("practitioners/eid/", include("ehealth_certs.eid_urls")),

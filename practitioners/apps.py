@@ -9,6 +9,7 @@ class PractitionersConfig(AppConfig):
     verbose_name = _("Practitioner registry")
 
     def ready(self) -> None:
+        from . import user_language  # noqa: F401  (connects the login receiver)
         from .roles import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="practitioners.ensure_role_groups")

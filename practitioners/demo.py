@@ -214,7 +214,7 @@ def seed_demo_practice() -> DemoReport:
         types[code], _created = TreatmentType.objects.get_or_create(code=code, defaults={"name": name})
     _demo_user("admin", roles.ADMINISTRATOR, first_name="Admin", email="admin@cabinet-demo.be", is_staff=True)
     report.logins.append(DemoLogin("admin", DEMO_PASSWORDS[roles.ADMINISTRATOR], roles.ADMINISTRATOR))
-    _demo_user("accueil", roles.FRONT_DESK, first_name="Accueil")
+    _demo_user("accueil", roles.FRONT_DESK, first_name="Nadia", last_name="Lemaire")  # the front desk
     report.logins.append(DemoLogin("accueil", DEMO_PASSWORDS[roles.FRONT_DESK], roles.FRONT_DESK))
     for index, demo in enumerate(DEMO_PRACTITIONERS):
         practitioner, created = _demo_practitioner(index, demo, types)

@@ -8,7 +8,8 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.functional import lazy
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from ehealth_certs.selectors import STATUS_CHOICES as CERTIFICATE_STATUS_CHOICES
@@ -42,8 +43,25 @@ class StaticChoicesSelect(forms.Select):
         return html
 
 
+def _descending_label(label) -> str:
+    return gettext("%s (descending)") % label
+
+
+_descending = lazy(_descending_label, str)
+
+
 class RegistryOrderingFilter(django_filters.OrderingFilter):
-    """Sorting by INAMI number sorts on today's number, computed only when that order is asked for."""
+    """Sorting by INAMI number sorts on today's number, computed only when that order is asked for.
+
+    The labels stay lazy: django-filter formats "(descending)" when the class is defined, in the
+    language active at import time, which left French labels in the Dutch list.
+    """
+
+    def build_choices(self, fields, labels):
+        choices = []
+        for field, param in fields.items():
+            choices += [(param, labels[field]), (f"-{param}", _descending(labels[field]))]
+        return choices
 
     def filter(self, qs, value):
         if value and any(field.lstrip("-") == "inami" for field in value):
@@ -74,7 +92,9 @@ class PractitionerFilter(django_filters.FilterSet):
             ("niss", "niss"),
             ("current_inami", "inami"),
         ),
-        field_labels={"name": _("Name"), "birth_date": _("Date of birth"), "niss": _("NISS"), "inami": _("INAMI number")},
+        field_labels={
+            "last_name": _("Name"), "birth_date": _("Date of birth"), "niss": _("NISS"), "current_inami": _("INAMI number"),
+        },
         label=_("Sort by"),
     )
 

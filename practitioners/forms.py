@@ -19,7 +19,7 @@ class DateInput(forms.DateInput):
     def __init__(self, **kwargs):
         kwargs.setdefault("format", "%d/%m/%Y")
         super().__init__(**kwargs)
-        self.attrs.setdefault("placeholder", "dd/mm/yyyy")
+        self.attrs.setdefault("placeholder", _("dd/mm/yyyy"))
         self.attrs.setdefault("inputmode", "numeric")
 
 

@@ -295,3 +295,28 @@ def overlap_message(other: InamiPeriod) -> str:
         "start": other.start_date.strftime("%d/%m/%Y"),
         "end": end,
     }
+
+
+class UserPreference(models.Model):
+    """A user's own choices: the interface language, set by the navbar's language switcher.
+
+    Empty means "not chosen": a practitioner user then gets their record's language at login.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(_("interface language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(language__in=["", *(code for code, _name in settings.LANGUAGES)]),
+                name="user_preference_language_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)

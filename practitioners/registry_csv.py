@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.models import EventKind
@@ -246,11 +249,26 @@ def parse_date(value: str) -> datetime.date | None:
     raise ValidationError(_("“%(value)s” is not a date: write it dd/mm/yyyy or yyyy-mm-dd.") % {"value": value})
 
 
+def _choice_key(text: str) -> str:
+    return re.sub(r"[\s_-]+", "_", text.strip().lower())
+
+
+@functools.cache
+def _accepted_choices(choices: type) -> dict[str, str]:
+    """Each choice's value and its label in every interface language -> the value: an export
+    written in Dutch imports in French."""
+    accepted = {}
+    for language in [None, *(code for code, _name in settings.LANGUAGES)]:
+        with translation.override(language):
+            accepted.update({_choice_key(str(choice.label)): choice.value for choice in choices})
+    accepted.update({_choice_key(choice.value): choice.value for choice in choices})
+    return accepted
+
+
 def _parse_choice(value: str, choices: type, what: str) -> str:
-    lowered = value.lower()
-    for choice in choices:
-        if lowered in (choice.value.lower(), str(choice.label).lower()):
-            return choice.value
+    accepted = _accepted_choices(choices).get(_choice_key(value))
+    if accepted is not None:
+        return accepted
     raise ValidationError(
         _("Unknown %(what)s “%(value)s”: use one of %(accepted)s.")
         % {"what": what, "value": value, "accepted": ", ".join(choices.values)}
@@ -258,7 +276,7 @@ def _parse_choice(value: str, choices: type, what: str) -> str:
 
 
 def _parse_profession(value: str) -> str:
-    return _parse_choice(value.replace(" ", "_").replace("-", "_"), Profession, _("profession"))
+    return _parse_choice(value, Profession, _("profession"))
 
 
 def _parse_yes_no(value: str) -> bool:
@@ -487,7 +505,7 @@ def _safe_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def _export_row(practitioner: Practitioner) -> list[str]:
+def _export_row(practitioner: Practitioner, words: dict) -> list[str]:
     birth_date = practitioner.birth_date.strftime("%d/%m/%Y") if practitioner.birth_date else ""
     inami_start = practitioner.current_inami_start
     values = {
@@ -495,9 +513,9 @@ def _export_row(practitioner: Practitioner) -> list[str]:
         "birth_date": birth_date,
         "enterprise_number": format_kbo(practitioner.enterprise_number),
         "inami": format_inami(practitioner.current_inami or ""),
-        "profession": practitioner.current_profession or "",
+        "profession": words.get(practitioner.current_profession, ""),
         "inami_start": inami_start.strftime("%d/%m/%Y") if inami_start else "",
-        "conventioned": ("yes" if practitioner.conventioned_today else "no") if practitioner.current_inami else "",
+        "conventioned": words[bool(practitioner.conventioned_today)] if practitioner.current_inami else "",
     }
     return [_safe_cell(values[name] if name in values else getattr(practitioner, name)) for name in EXPORT_COLUMNS]
 
@@ -505,8 +523,10 @@ def _export_row(practitioner: Practitioner) -> list[str]:
 def export_practitioners_csv(out: TextIO, day: datetime.date | None = None) -> int:
     """Write the registry to `out` as `;`-separated UTF-8 with a BOM; return the number of rows.
 
-    `out` should be opened with newline="". A constant number of queries whatever the size.
+    Professions and yes/no are written in the active language (the import reads them in every
+    language). `out` should be opened with newline="". A constant number of queries whatever the size.
     """
+    words = {True: _("yes"), False: _("no"), **{value: str(label) for value, label in Profession.choices}}
     day = day or timezone.localdate()
     start = current_periods(day).filter(practitioner=OuterRef("pk")).values("start_date")[:1]
     practitioners = practitioners_with_current_inami(day).annotate(current_inami_start=Subquery(start))
@@ -515,6 +535,6 @@ def export_practitioners_csv(out: TextIO, day: datetime.date | None = None) -> i
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for practitioner in practitioners.iterator(chunk_size=1000):
-        writer.writerow(_export_row(practitioner))
+        writer.writerow(_export_row(practitioner, words))
         count += 1
     return count

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
@@ -154,13 +154,13 @@ class ContactEditView(PractitionerAccessMixin, TemplateView):
 
 
 class CsvImportForm(forms.Form):
-    file = forms.FileField(label=_lazy("CSV file"))
+    file = forms.FileField(label=gettext_lazy("CSV file"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > registry_csv.MAX_IMPORT_BYTES:
             raise forms.ValidationError(
-                _lazy("The file is too large: at most %(megabytes)d MB can be imported at once."),
+                gettext_lazy("The file is too large: at most %(megabytes)d MB can be imported at once."),
                 params={"megabytes": registry_csv.MAX_IMPORT_BYTES // (1024 * 1024)},
             )
         return upload

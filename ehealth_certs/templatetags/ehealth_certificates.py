@@ -8,7 +8,7 @@ query), so the record page needs nothing from its view; ``{% certificate_badge r
 from django import template
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy as _
 
 from .. import access, selectors
 
@@ -32,19 +32,25 @@ def certificate_button(context, practitioner, show_remove=True):
 # with a template per row: a 25-row registry page rendered 25 small templates (about 1 ms).
 BADGES = {
     selectors.VALID: ("text-bg-success", "%(date)s"),
-    selectors.EXPIRING: ("text-bg-warning", _lazy("%(date)s (expires soon)")),
-    selectors.EXPIRED: ("text-bg-danger", _lazy("expired %(date)s")),
-    selectors.NONE: ("text-bg-danger", _lazy("none")),
+    selectors.EXPIRING: ("text-bg-warning", _("%(date)s (expires soon)")),
+    selectors.EXPIRED: ("text-bg-danger", _("expired %(date)s")),
+    selectors.NONE: ("text-bg-danger", _("none")),
 }
 
 
+def badge_texts() -> dict[str, tuple[str, str]]:
+    """BADGES with their texts translated into the active language, for a whole page of rows."""
+    return {status: (colour, str(text)) for status, (colour, text) in BADGES.items()}
+
+
 @register.simple_tag
-def certificate_badge(practitioner):
+def certificate_badge(practitioner, texts: dict[str, tuple[str, str]] | None = None):
     status = getattr(practitioner, "certificate_status", None)
-    if status not in BADGES:
+    texts = texts or badge_texts()
+    if status not in texts:
         return ""
-    colour, text = BADGES[status]
+    colour, text = texts[status]
     not_after = getattr(practitioner, "certificate_not_after", None)
     if not_after is not None:
-        text = str(text) % {"date": dateformat.format(timezone.localtime(not_after), "d/m/Y")}
+        text = text % {"date": dateformat.format(timezone.localtime(not_after), "d/m/Y")}
     return format_html('<span class="badge {}" data-status="{}">{}</span>', colour, status, text)

@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
-from ehealth_certs.templatetags.ehealth_certificates import certificate_badge
+from ehealth_certs.templatetags.ehealth_certificates import badge_texts, certificate_badge
 
 from practitioners.identifiers import format_inami, format_kbo, format_niss
 from practitioners.models import Practitioner, Profession
@@ -65,6 +65,7 @@ def registry_rows(practitioners: Iterable[Practitioner]) -> SafeString:
     """
     professions = {value: str(label) for value, label in Profession.choices}
     conventioned = {True: gettext("yes"), False: gettext("no")}
+    badges = badge_texts()
     return format_html_join(
         "\n",
         ROW,
@@ -78,7 +79,7 @@ def registry_rows(practitioners: Iterable[Practitioner]) -> SafeString:
                 professions.get(record.current_profession, ""),
                 inami(record.current_inami),
                 conventioned[bool(record.conventioned_today)] if record.current_inami else "",
-                certificate_badge(record),
+                certificate_badge(record, badges),
             )
             for record in practitioners
         ),

@@ -125,3 +125,13 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     type_into(page.get_by_label("Password"), password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(on_main_screen)
+
+
+@pytest.fixture
+def practitioner_user(practitioner_user):
+    """The journeys read English: this practitioner chose it (their record says Dutch, which the
+    interface would otherwise switch to at login)."""
+    from practitioners.models import UserPreference
+
+    UserPreference.objects.create(user=practitioner_user, language="en")
+    return practitioner_user

@@ -49,6 +49,7 @@ def test_page_has_the_live_checks_without_inline_script(client, practitioner_rec
 
     assert 'data-password-policy="new"' in page and 'data-password-policy="confirmation"' in page
     assert re.findall(r'data-rule="(\w+)"', page) == ["length", "characters", "digit_or_symbol", "confirmation"]
+    assert "</span> The confirmation matches the new password.</li>" in page
     assert '<script id="password-policy" type="application/json">' in page
     assert "/static/js/password_policy.js" in page
     assert not re.search(r"<script(?![^>]*(src=|application/json))[^>]*>", page)  # no inline script
@@ -101,7 +102,7 @@ def test_download_is_for_the_same_user_only(client, practitioner_record, practit
         (PASSWORD, "short1", "short1", "At least 8 characters."),
         (PASSWORD, "accentué-1", "accentué-1", "Only accepted characters"),
         (PASSWORD, "nodigitsatall", "nodigitsatall", "At least one digit or symbol."),
-        (PASSWORD, NEW, NEW + "x", "The confirmation is equal to the new password."),
+        (PASSWORD, NEW, NEW + "x", "The confirmation does not match the new password: type the same password twice."),
         (PASSWORD, PASSWORD, PASSWORD, "the same as the current one"),
         ("", NEW, NEW, "This field is required"),
     ],

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from ehealth_certs import password_policy
 from ehealth_certs.password_policy import CHARACTERS, CONFIRMATION, DIGIT_OR_SYMBOL, LENGTH
@@ -117,3 +118,20 @@ def test_browser_script_agrees_with_the_server(tmp_path):
     )
 
     assert json.loads(completed.stdout) == [codes(value, confirm) for value, confirm in BROWSER_CASES]
+
+
+@pytest.mark.parametrize(
+    ("language", "failure", "requirement"),
+    [
+        ("en", "does not match", "The confirmation matches the new password."),
+        ("fr", "ne correspond pas", "La confirmation correspond au nouveau mot de passe."),
+        ("nl", "komt niet overeen", "De bevestiging komt overeen met het nieuwe wachtwoord."),
+    ],
+)
+def test_a_confirmation_mismatch_says_it_does_not_match(language, failure, requirement):
+    """The checklist line states the rule; the error says what is wrong (never "is equal")."""
+    with translation.override(language):
+        [rule] = password_policy.failed_checks("Passw0rd-1", "Passw0rd-2")
+        assert rule.code == CONFIRMATION and failure in str(rule.message)
+        [listed] = [item for item in password_policy.rules_for_browser()["rules"] if item["code"] == CONFIRMATION]
+        assert listed["requirement"] == requirement

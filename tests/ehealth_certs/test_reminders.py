@@ -24,6 +24,7 @@ from ehealth_certs.models import (
 from ehealth_certs.reminder_thresholds import current_threshold
 from ehealth_certs.validation import add_months
 from practitioners import roles
+from practitioners.models import UserPreference
 from tests.conftest import make_practitioner, make_user
 from tests.ehealth_certs.keystores import (
     NOW,
@@ -328,6 +329,18 @@ def test_the_expired_mail_says_so(practitioner_record):
     assert "request a new certificate" in mail.outbox[0].body
 
 
+@pytest.mark.parametrize(("chosen", "subject"), [("nl", "eHealth-certificaten: 1 verloopt binnen 3 maanden"),
+                                                 ("fr", "Certificats eHealth : 1 expire dans moins de 3 mois")])
+def test_the_digest_speaks_the_language_the_administrator_chose(practitioner_record, settings, chosen, subject):
+    settings.LANGUAGE_CODE = "en"
+    UserPreference.objects.create(user=make_admin(), language=chosen)
+    make_certificate(practitioner_record, T0 + timedelta(days=20))
+    [pk] = reminders.scan_expiring(T0).digest_ids
+    assert reminders.deliver_digest(pk, now=T0)
+    [digest] = digest_mails()
+    assert digest.subject == subject and digest.extra_headers["Content-Language"] == chosen
+
+
 def test_the_digest_lists_every_certificate_due_once_a_day_per_administrator(practitioner_record, other_record, settings):
     settings.LANGUAGE_CODE = "en"
     admins = [make_admin(), make_admin("chief", "chief@example.be")]
@@ -347,7 +360,7 @@ def test_the_digest_lists_every_certificate_due_once_a_day_per_administrator(pra
     digests = digest_mails()
     assert sorted(m.to[0] for m in digests) == sorted(a.email for a in admins)
     body = digests[0].body
-    assert digests[0].subject == "eHealth certificates: 2 expire within 3 months, 1 have expired"
+    assert digests[0].subject == "eHealth certificates: 2 expire within 3 months, 1 has expired"
     assert body.index("DUBOIS") < body.index("PEETERS") < body.index("SILENT")  # soonest expiry first
     assert "expired on 30/05/2025" in body and "expires on 22/06/2025" in body
     assert "SILENT Jan: expires on 22/07/2025 — practitioner not reached (no e-mail address in the record)" in body

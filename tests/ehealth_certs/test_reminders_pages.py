@@ -78,6 +78,28 @@ def test_administrators_see_how_many_expire_and_have_expired(client, administrat
     assert f'href="{OVERVIEW}"' in text
 
 
+@pytest.mark.parametrize(
+    ("language", "expiring_days", "expired_days", "expected", "never"),
+    [
+        ("fr", [], [-1], "1 certificat a expiré.", "0 certificat"),
+        ("fr", [10], [], "1 certificat expire dans moins de 3 mois.", "0 "),
+        ("fr", [10, 20], [-1], "2 certificats expirent dans moins de 3 mois, 1 a expiré.", "1 ont"),
+        ("nl", [], [-1, -2], "2 certificaten zijn verlopen.", "0 certifica"),
+        ("nl", [10], [-1], "1 certificaat verloopt binnen 3 maanden, 1 is verlopen.", "1 zijn"),
+    ],
+)
+def test_the_administrators_notice_agrees_with_its_counts_and_leaves_out_zero(
+    client, administrator, language, expiring_days, expired_days, expected, never
+):
+    for index, offset in enumerate([*expiring_days, *expired_days]):
+        record = make_practitioner(niss="", last_name=f"Record{index}", email="", birth_date=None, sex="")
+        make_certificate(record, days(offset), now=timezone.now())
+    client.force_login(administrator)
+    client.cookies["django_language"] = language
+    text = notice(client.get("/").content.decode(), "certificates-notice")
+    assert expected in text and never not in text
+
+
 def test_front_desk_sees_no_administrator_notice(client, front_desk, practitioner_record):
     make_certificate(practitioner_record, days(10), now=timezone.now())
     client.force_login(front_desk)
@@ -125,7 +147,7 @@ def test_overview_lists_records_by_expiry_colour_coded_with_the_reminder_log(cli
     assert local_date(expiring.not_after) in table
     log = re.search(r'<table[^>]*id="reminder-log".*?</table>', page, re.S).group(0)
     assert 'data-state="failed" class="table-danger"' in log and "SMTPDataError: 451 try later" in log
-    assert 'data-state="sent"' in log and "renewal window opens" in log and "30 day(s) before expiry" in log
+    assert 'data-state="sent"' in log and "renewal window opens" in log and "30 days before expiry" in log
 
 
 def test_overview_runs_a_constant_number_of_queries(client, administrator):

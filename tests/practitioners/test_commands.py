@@ -54,7 +54,7 @@ def test_invalid_file_exits_1_lists_errors_on_stderr_and_imports_nothing(tmp_pat
     code, out, err = run_from_command_line("import", str(path), capsys=capsys)
     assert code == 1
     assert "Line 3, niss: The NISS check digits do not match" in err
-    assert "1 error(s): nothing was imported." in err
+    assert "1 error: nothing was imported." in err
     assert not Practitioner.objects.exists()
 
 
@@ -88,7 +88,7 @@ def test_export_to_a_file_then_import_it_back(tmp_path, capsys):
     add_period(record, start_date=datetime.date(2015, 1, 1))
     path = tmp_path / "out.csv"
     code, out, err = run_from_command_line("export", str(path), capsys=capsys)
-    assert code == 0 and "Exported 1 practitioner(s)." in err
+    assert code == 0 and "Exported 1 practitioner." in err
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbflast_name;first_names;") and b"\r\n" in raw and b"\r\r\n" not in raw
     code, out, err = run_from_command_line("import", str(path), capsys=capsys)

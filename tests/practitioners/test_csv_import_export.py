@@ -7,7 +7,9 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from practitioners import registry_csv
 from practitioners.models import InamiPeriod, Practitioner, Profession
@@ -223,10 +225,50 @@ def test_export_is_semicolon_utf8_with_bom_and_formatted_values():
     row = dict(zip(registry_csv.EXPORT_COLUMNS, text.splitlines()[1].split(";")))
     assert row["last_name"] == "Müller" and row["niss"] == "85.07.30-033.28" and row["birth_date"] == "30/07/1985"
     assert (row["inami"], row["profession"], row["inami_start"], row["conventioned"]) == (
-        "5/38861/71/521", "physiotherapist", "01/01/2015", "yes",
+        "5/38861/71/521", "Physiotherapist", "01/01/2015", "yes",
     )
     assert row["enterprise_number"] == "0566.988.259"
     assert row["phone"] == "'+32 16 22 33 44"  # not run as a formula by a spreadsheet
+
+
+@pytest.mark.parametrize(
+    ("exported_in", "imported_in", "profession", "conventioned"),
+    [("fr", "nl", "Podologue", "oui"), ("nl", "fr", "Podoloog", "ja"), ("en", "fr", "Podiatrist", "yes")],
+)
+def test_the_export_speaks_the_exporters_language_and_imports_in_every_language(
+    exported_in, imported_in, profession, conventioned
+):
+    record = make_practitioner()
+    add_period(record, profession=Profession.PODIATRIST, inami_number="53886171581", conventioned=True)
+    with translation.override(exported_in):
+        text = export_text()
+    row = dict(zip(registry_csv.EXPORT_COLUMNS, text.splitlines()[1].split(";")))
+    assert (row["profession"], row["conventioned"]) == (profession, conventioned)
+    InamiPeriod.objects.all().delete()
+    with translation.override(imported_in):
+        report = import_practitioners_csv(text.encode("utf-8"), day=TODAY)
+    assert report.ok, [str(error) for error in report.errors]
+    period = record.inami_periods.get()
+    assert (period.profession, period.conventioned) == (Profession.PODIATRIST, True)
+
+
+@pytest.mark.parametrize("written", ["podiatrist", "Podologue", "PODOLOOG", "podologue ", "Podiatrist"])
+def test_the_import_reads_a_profession_as_code_or_label_in_any_language(written):
+    with translation.override("fr"):
+        report = import_practitioners_csv(
+            csv_text(f"Peeters;Jan;85073003328;;nl;M;30/07/1985;53886171581;{written}",
+                     header=HEADER + ";profession"), day=TODAY,
+        )
+    assert report.ok, [str(error) for error in report.errors]
+    assert InamiPeriod.objects.get().profession == Profession.PODIATRIST
+
+
+def test_the_administrators_export_page_writes_their_language(client, administrator, practitioner_record):
+    add_period(practitioner_record, profession=Profession.PODIATRIST, inami_number="53886171581", conventioned=False)
+    client.force_login(administrator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    body = client.get(reverse("practitioners:export")).content.decode("utf-8")
+    assert ";Podoloog;" in body and body.rstrip().endswith(";nee")
 
 
 def test_export_uses_a_constant_number_of_queries():

@@ -1,5 +1,6 @@
 """The registry list: what the page's rows carry, its default filter, its sorting and its form."""
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -81,6 +82,22 @@ def test_filter_selects_show_the_selected_value_in_the_current_language():
     assert '<option value="physiotherapist" selected>' in french and french != english
     with translation.override("fr"):
         assert str(Profession.PODIATRIST.label) in french
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("nl", ["Naam", "Naam (aflopend)", "Geboortedatum", "Geboortedatum (aflopend)", "INSZ", "INSZ (aflopend)",
+                "RIZIV-nummer", "RIZIV-nummer (aflopend)"]),
+        ("fr", ["Nom", "Nom (décroissant)", "Date de naissance", "Date de naissance (décroissant)", "NISS",
+                "NISS (décroissant)", "Numéro INAMI", "Numéro INAMI (décroissant)"]),
+    ],
+)
+def test_sort_labels_speak_the_current_language(language, labels):
+    """The labels are lazy: the language active when the module was imported does not stick."""
+    with translation.override(language):
+        select = str(PractitionerFilter({}).form["ordering"])
+    assert re.findall(r'<option value="-?\w+">([^<]+)</option>', select) == labels
 
 
 def test_a_value_outside_the_choices_is_shown_but_not_kept():

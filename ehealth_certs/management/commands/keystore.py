@@ -25,6 +25,7 @@ from collections.abc import Callable
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ehealth_certs import password_change, services
 from ehealth_certs.management.secret_input import read_secret_lines
@@ -174,7 +175,8 @@ def add_reencrypt_arguments(parser) -> None:
 
 def run_reencrypt(command: BaseCommand, options: dict) -> None:
     count = services.reencrypt_keystores()
-    command.stdout.write(_("%(count)d keystore(s) re-encrypted with the current key.") % {"count": count})
+    command.stdout.write(ngettext("%(count)d keystore re-encrypted with the current key.", "%(count)d keystores re-encrypted with the current key.", count)
+        % {"count": count})
 
 
 # --------------------------------------------------------------------------- change-password

@@ -1,6 +1,7 @@
 """`manage.py seed_demo_certificates`: demo eHealth certificates for the demo practice (bin/demo)."""
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from ehealth_certs.demo import CA_CERTIFICATE_FILE, DEMO_KEYSTORE_PASSWORD, seed
 class Command(BaseCommand):
     help = (
         "Create a demo acceptance CA, import demo certificates (valid, expiring, expired) for the demo "
-        "practice, and leave a keystore file to try the upload page. Needs EHEALTH_ENVIRONMENT=acceptance "
+        "practice, and leave renewed keystore files to try the upload page and finish a renewal. Needs EHEALTH_ENVIRONMENT=acceptance "
         "and EHEALTH_CA_BUNDLE_ACCEPTANCE pointing to FOLDER/ca-acceptance.pem (bin/demo sets both)."
     )
     # The CA bundle the checks look for is what this command creates.
@@ -37,8 +38,10 @@ class Command(BaseCommand):
         report = seed_demo_certificates(folder_path)
         for name in report.imported:
             self.stdout.write(_("Demo certificate imported for %(name)s.") % {"name": name})
-        if report.upload_file:
+        for owner, path in report.upload_files.items():
             self.stdout.write("")
-            self.stdout.write(self.style.SUCCESS(_("Keystore to try the upload page (as jan.peeters):")))
-            self.stdout.write(f"  {report.upload_file}")
+            login = owner.user.get_username() if owner.user_id else str(owner)
+            self.stdout.write(self.style.SUCCESS(_("Renewed keystore of %(name)s (log in as %(login)s to import it):")
+                                                 % {"name": owner, "login": login}))
+            self.stdout.write(f"  {shlex.quote(str(path))}")
             self.stdout.write(_("  keystore password: %(password)s") % {"password": DEMO_KEYSTORE_PASSWORD})

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ehealth_certs import password_change, reminders, revocation_check
 
@@ -73,7 +74,9 @@ class Command(BaseCommand):
         )
         if failed:
             raise CommandError(
-                _("%(failed)d mail(s) could not be sent; they are retried on the next run.") % {"failed": failed}
+                ngettext("%(failed)d mail could not be sent; it is retried on the next run.",
+                         "%(failed)d mails could not be sent; they are retried on the next run.", failed)
+                % {"failed": failed}
             )
 
     def _dry_run(self, now: datetime) -> None:

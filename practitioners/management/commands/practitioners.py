@@ -11,6 +11,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from practitioners.registry_csv import MAX_IMPORT_BYTES, export_practitioners_csv, import_practitioners_csv
 
@@ -47,7 +48,8 @@ class Command(BaseCommand):
             for error in report.errors:
                 self.stderr.write(str(error))
             raise CommandError(
-                _("%(count)d error(s): nothing was imported.") % {"count": len(report.errors)}, returncode=INVALID_FILE
+                ngettext("%(count)d error: nothing was imported.", "%(count)d errors: nothing was imported.", len(report.errors))
+                % {"count": len(report.errors)}, returncode=INVALID_FILE
             )
         self.stdout.write(
             self.style.SUCCESS(
@@ -90,4 +92,4 @@ class Command(BaseCommand):
                     _("Cannot write %(file)s: %(reason)s") % {"file": file, "reason": error.strerror or error},
                     returncode=USAGE_ERROR,
                 ) from None
-        self.stderr.write(_("Exported %(count)d practitioner(s).") % {"count": count})
+        self.stderr.write(ngettext("Exported %(count)d practitioner.", "Exported %(count)d practitioners.", count) % {"count": count})
