@@ -1,8 +1,6 @@
 """The registry list's search, filters and sorting."""
 from __future__ import annotations
 
-import re
-
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
@@ -15,6 +13,7 @@ from ehealth_certs.selectors import STATUS_CHOICES as CERTIFICATE_STATUS_CHOICES
 from ehealth_certs.selectors import with_certificate_status
 
 from .models import InamiPeriod, Practitioner, Profession
+from .search import terms as search_terms
 from .selectors import conventioned_today_condition, current_inami_expression
 
 ACTIVE_CHOICES = (("active", _("Active")), ("inactive", _("Inactive")), ("all", _("All")))
@@ -96,14 +95,15 @@ class PractitionerFilter(django_filters.FilterSet):
             field.widget.attrs["class"] = "form-select" if is_select else "form-control"
 
     def search(self, queryset, name, value):
-        """A number (formatted or not) searches NISS and INAMI numbers; words search the names."""
-        digits = re.sub(r"[\s./-]", "", value)
-        if digits.isdigit():
-            numbers = InamiPeriod.objects.filter(practitioner=OuterRef("pk"), inami_number__startswith=digits)
-            return queryset.filter(Q(niss__startswith=digits) | Q(Exists(numbers)))
+        """Every term must match: a word a name (accents and case aside), a number a NISS, KBO or
+        INAMI number, anywhere in it ("38861" finds 5/38861/71/521, "566988" finds 0566.988.259)."""
         condition = Q()
-        for word in value.split():
-            condition &= Q(last_name__icontains=word) | Q(first_names__icontains=word)
+        for term, is_number in search_terms(value):
+            matches = Q(search_text__contains=term)
+            if is_number:
+                numbers = InamiPeriod.objects.filter(practitioner=OuterRef("pk"), inami_number__contains=term)
+                matches |= Q(Exists(numbers))
+            condition &= matches
         return queryset.filter(condition)
 
     def filter_profession(self, queryset, name, value):
