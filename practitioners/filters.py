@@ -53,17 +53,19 @@ class RegistryOrderingFilter(django_filters.OrderingFilter):
 class PractitionerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     profession = django_filters.ChoiceFilter(
-        choices=Profession.choices, method="filter_profession", label=_("Profession"), widget=StaticChoicesSelect
+        choices=Profession.choices, method="filter_profession", label=_("Profession"), empty_label=_("All"),
+        widget=StaticChoicesSelect,
     )
     conventioned = django_filters.ChoiceFilter(
-        choices=YES_NO_CHOICES, method="filter_conventioned", label=_("Conventioned today"), widget=StaticChoicesSelect
+        choices=YES_NO_CHOICES, method="filter_conventioned", label=_("Conventioned today"), empty_label=_("All"),
+        widget=StaticChoicesSelect,
     )
     status = django_filters.ChoiceFilter(
         choices=ACTIVE_CHOICES, method="filter_status", label=_("Status"), empty_label=None, widget=StaticChoicesSelect
     )
     certificate = django_filters.ChoiceFilter(
         choices=CERTIFICATE_STATUS_CHOICES, method="filter_certificate", label=_("eHealth certificate"),
-        widget=StaticChoicesSelect,
+        empty_label=_("All"), widget=StaticChoicesSelect,
     )
     ordering = RegistryOrderingFilter(
         widget=StaticChoicesSelect,
@@ -75,6 +77,7 @@ class PractitionerFilter(django_filters.FilterSet):
         ),
         field_labels={"name": _("Name"), "birth_date": _("Date of birth"), "niss": _("NISS"), "inami": _("INAMI number")},
         label=_("Sort by"),
+        empty_label=None,  # no choice: the records' own order, by name, is the first one
     )
 
     class Meta:
