@@ -78,7 +78,7 @@ def test_the_filter_links_mark_the_chosen_one_and_keep_it_for_export_and_print(c
     assert f'href="{reverse("certificates:export")}?show=revoked"' in page
     assert f'href="{reverse("certificates:print")}?show=revoked"' in page
     assert "revoked on " + timezone.localdate().strftime("%d/%m/%Y") in page
-    assert '<div class="table-responsive">\n<table class="table table-sm align-middle" id="certificates-overview">' in page
+    assert '<div class="table-responsive">\n<table class="table table-sm align-middle table-stacked" id="certificates-overview">' in page
 
 
 def test_csv_export_of_the_filtered_situation_in_the_user_s_language(client, administrator, situation):
