@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from ehealth_certs.models import CertificateState
 from tests.conftest import make_practitioner
-from tests.e2e.conftest import CHROMIUM, TIMEOUT_MS, screenshot
+from tests.e2e.conftest import TIMEOUT_MS, screenshot
 from tests.ehealth_certs.test_reminders import make_certificate
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,7 +58,6 @@ def open_menu_entry(page, words, name):
 @pytest.mark.parametrize("language", ["fr", "nl"])
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_administrator_filters_the_overview_from_the_menu_and_prints_it(open_as, administrator, language, size):
-    assert CHROMIUM.exists()
     now = timezone.now()
     for name, days, state in (("Expiredname", -3, CertificateState.ACTIVE), ("Validname", 300, CertificateState.ACTIVE),
                               ("Revokedname", 100, CertificateState.REVOKED)):  # fmt: skip
