@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.views.generic import TemplateView
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.generic import TemplateView, View
 
 from practitioners.access import AdministratorRequiredMixin
-from practitioners.models import Practitioner
 
-from . import selectors
+from . import overview, selectors
 from .models import Reminder
 
 PAGE_SIZE = 50
@@ -22,20 +22,52 @@ ROW_CLASSES = {
 }
 
 
-class CertificatesOverviewView(AdministratorRequiredMixin, TemplateView):
+class OverviewFilterMixin:
+    """The filter chosen in the URL (``?show=``), offered to the template with its links."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        self.show = overview.chosen_filter(self.request.GET.get("show"))
+        context.update(show=self.show, filters=overview.FILTERS, show_label=dict(overview.FILTERS)[self.show])
+        return context
+
+    def rows(self, records):
+        for record in records:
+            record.row_class = ROW_CLASSES[record.certificate_status]
+        return records
+
+
+class CertificatesOverviewView(AdministratorRequiredMixin, OverviewFilterMixin, TemplateView):
     template_name = "ehealth_certs/overview.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        records = selectors.with_certificate_status(Practitioner.objects.filter(is_active=True)).order_by(
-            F("certificate_not_after").asc(nulls_last=True), "last_name", "first_names", "pk"
-        )
-        page = Paginator(records, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        for record in page:
-            record.row_class = ROW_CLASSES[record.certificate_status]
+        page = Paginator(overview.overview_records(self.show), PAGE_SIZE).get_page(self.request.GET.get("page"))
+        self.rows(page)
         log = Reminder.objects.select_related("certificate__practitioner").defer("certificate__encrypted_keystore")
         log_page = Paginator(log.order_by("-created_at", "-pk"), LOG_PAGE_SIZE).get_page(self.request.GET.get("log_page"))
         context.update(
             page_obj=page, paginator=page.paginator, is_paginated=page.has_other_pages(), records=page, log_page=log_page
         )
         return context
+
+
+class CertificatesPrintView(AdministratorRequiredMixin, OverviewFilterMixin, TemplateView):
+    """Every record of the chosen filter on one page, laid out for paper."""
+
+    template_name = "ehealth_certs/overview_print.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(records=self.rows(list(overview.overview_records(self.show))), printed_at=timezone.localtime())
+        return context
+
+
+class CertificatesExportView(AdministratorRequiredMixin, View):
+    def get(self, request, *args, **kwargs):
+        show = overview.chosen_filter(request.GET.get("show"))
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        filename = f"ehealth-certificates-{show}-{timezone.localdate():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        overview.export_overview_csv(response, show)
+        return response

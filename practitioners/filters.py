@@ -1,11 +1,9 @@
 """The registry list's search, filters and sorting."""
 from __future__ import annotations
 
-import re
-
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -16,6 +14,7 @@ from ehealth_certs.selectors import STATUS_CHOICES as CERTIFICATE_STATUS_CHOICES
 from ehealth_certs.selectors import with_certificate_status
 
 from .models import InamiPeriod, Practitioner, Profession
+from .search import terms as search_terms
 from .selectors import conventioned_today_condition, current_inami_expression
 
 ACTIVE_CHOICES = (("active", _("Active")), ("inactive", _("Inactive")), ("all", _("All")))
@@ -72,17 +71,19 @@ class RegistryOrderingFilter(django_filters.OrderingFilter):
 class PractitionerFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     profession = django_filters.ChoiceFilter(
-        choices=Profession.choices, method="filter_profession", label=_("Profession"), widget=StaticChoicesSelect
+        choices=Profession.choices, method="filter_profession", label=_("Profession"), empty_label=_("All"),
+        widget=StaticChoicesSelect,
     )
     conventioned = django_filters.ChoiceFilter(
-        choices=YES_NO_CHOICES, method="filter_conventioned", label=_("Conventioned today"), widget=StaticChoicesSelect
+        choices=YES_NO_CHOICES, method="filter_conventioned", label=_("Conventioned today"), empty_label=_("All"),
+        widget=StaticChoicesSelect,
     )
     status = django_filters.ChoiceFilter(
         choices=ACTIVE_CHOICES, method="filter_status", label=_("Status"), empty_label=None, widget=StaticChoicesSelect
     )
     certificate = django_filters.ChoiceFilter(
         choices=CERTIFICATE_STATUS_CHOICES, method="filter_certificate", label=_("eHealth certificate"),
-        widget=StaticChoicesSelect,
+        empty_label=_("All"), widget=StaticChoicesSelect,
     )
     ordering = RegistryOrderingFilter(
         widget=StaticChoicesSelect,
@@ -96,6 +97,7 @@ class PractitionerFilter(django_filters.FilterSet):
             "last_name": _("Name"), "birth_date": _("Date of birth"), "niss": _("NISS"), "current_inami": _("INAMI number"),
         },
         label=_("Sort by"),
+        empty_label=None,  # no choice: the records' own order, by name, is the first one
     )
 
     class Meta:
@@ -116,15 +118,18 @@ class PractitionerFilter(django_filters.FilterSet):
             field.widget.attrs["class"] = "form-select" if is_select else "form-control"
 
     def search(self, queryset, name, value):
-        """A number (formatted or not) searches NISS and INAMI numbers; words search the names."""
-        digits = re.sub(r"[\s./-]", "", value)
-        if digits.isdigit():
-            numbers = InamiPeriod.objects.filter(practitioner=OuterRef("pk"), inami_number__startswith=digits)
-            return queryset.filter(Q(niss__startswith=digits) | Q(Exists(numbers)))
-        condition = Q()
-        for word in value.split():
-            condition &= Q(last_name__icontains=word) | Q(first_names__icontains=word)
-        return queryset.filter(condition)
+        """Every term must match: a word a name (accents and case aside), a number a NISS, KBO or
+        INAMI number, anywhere in it ("38861" finds 5/38861/71/521, "566988" finds 0566.988.259)."""
+        for term, is_number in search_terms(value):
+            if is_number:
+                # One set of ids from both indexes: an OR with a subquery would read every record.
+                found = Practitioner.objects.filter(search_text__contains=term).order_by().values("pk").union(
+                    InamiPeriod.objects.filter(inami_number__contains=term).order_by().values("practitioner_id")
+                )
+                queryset = queryset.filter(pk__in=found)
+            else:
+                queryset = queryset.filter(search_text__contains=term)
+        return queryset
 
     def filter_profession(self, queryset, name, value):
         return queryset.filter(Exists(InamiPeriod.objects.filter(practitioner=OuterRef("pk"), profession=value)))

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from . import record_tabs
 from .identifiers import format_inami, niss_agreement_errors, validate_inami, validate_kbo, validate_niss
+from .search import search_text
 
 postcode_validator = RegexValidator(r"^\d{4}$", _("A Belgian postcode has 4 digits, e.g. 1000."), code="invalid_postcode")
 phone_validator = RegexValidator(
@@ -86,6 +87,9 @@ class TreatmentType(models.Model):
         return self.name
 
 
+SEARCHED_FIELDS = ("last_name", "first_names", "initials", "niss", "enterprise_number")
+
+
 class Practitioner(models.Model):
     """A care provider of the practice, as on the Oxygen record ("Administratif", "Info prestataire")."""
 
@@ -126,6 +130,9 @@ class Practitioner(models.Model):
         TreatmentType, verbose_name=_("treatment-record types"), blank=True, related_name="practitioners"
     )
 
+    # What the registry search compares (practitioners/search.py), kept by save(); bulk writers fill it too.
+    search_text = models.TextField(editable=False, blank=True, default="")
+
     is_active = models.BooleanField(_("active"), default=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -138,7 +145,7 @@ class Practitioner(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(m2m_fields=[treatment_types], excluded_fields=["updated_at"])
+    history = HistoricalRecords(m2m_fields=[treatment_types], excluded_fields=["updated_at", "search_text"])
 
     class Meta:
         ordering = ["last_name", "first_names", "pk"]
@@ -168,6 +175,16 @@ class Practitioner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.last_name.upper()} {self.first_names}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not set(update_fields).isdisjoint(SEARCHED_FIELDS):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        return search_text(*(getattr(self, name) for name in SEARCHED_FIELDS))
 
     def get_absolute_url(self) -> str:
         return reverse("practitioners:detail", kwargs={"public_id": self.public_id})

@@ -501,7 +501,8 @@ def import_practitioners_csv(
 # --- Export -------------------------------------------------------------------------------
 
 
-def _safe_cell(value: str) -> str:
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula."""
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
@@ -517,7 +518,7 @@ def _export_row(practitioner: Practitioner, words: dict) -> list[str]:
         "inami_start": inami_start.strftime("%d/%m/%Y") if inami_start else "",
         "conventioned": words[bool(practitioner.conventioned_today)] if practitioner.current_inami else "",
     }
-    return [_safe_cell(values[name] if name in values else getattr(practitioner, name)) for name in EXPORT_COLUMNS]
+    return [safe_cell(values[name] if name in values else getattr(practitioner, name)) for name in EXPORT_COLUMNS]
 
 
 def export_practitioners_csv(out: TextIO, day: datetime.date | None = None) -> int:

@@ -70,6 +70,8 @@ EXPECTED = {
     "ehealth_certs_eid:create": {"GET": row(LOGIN, ELSEWHERE, 403, 403, ELSEWHERE), "POST": row(LOGIN, 200, 403, 403, 200)},
     # administrators' pages
     "certificates:overview": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
+    "certificates:print": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
+    "certificates:export": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
     "audit:list": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
 }
 # URL keyword arguments that are not UUIDs, and how the views check them (tested below).

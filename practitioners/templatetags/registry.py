@@ -84,3 +84,26 @@ def registry_rows(practitioners: Iterable[Practitioner]) -> SafeString:
             for record in practitioners
         ),
     )
+
+
+SORT_ARROWS = {"ascending": "▲", "descending": "▼"}
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key: str, label: str) -> SafeString:
+    """A column header that sorts the list by `key`, then the other way round on a second click.
+
+    The link keeps the search, the filters and the page size (not the page number); the sorted
+    column says its direction with an arrow and ``aria-sort``. No ordering sorts by name.
+    """
+    query = context["request"].GET.copy()
+    current = (query.get("ordering") or "name").split(",")[0]
+    direction = {key: "ascending", f"-{key}": "descending"}.get(current)
+    query.pop("page", None)
+    query["ordering"] = f"-{key}" if direction == "ascending" else key
+    if direction is None:
+        return format_html('<th scope="col"><a href="?{}">{}</a></th>', query.urlencode(), label)
+    return format_html(
+        '<th scope="col" aria-sort="{}"><a href="?{}">{} <span aria-hidden="true">{}</span></a></th>',
+        direction, query.urlencode(), label, SORT_ARROWS[direction],
+    )  # fmt: skip

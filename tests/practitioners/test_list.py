@@ -132,3 +132,44 @@ def test_no_match_says_so(client, front_desk):
     client.force_login(front_desk)
     body = client.get(reverse("practitioners:list"), {"q": "nobody"}, headers={"accept-language": "en"}).content.decode()
     assert '<td colspan="7">No practitioner matches.</td>' in body
+
+
+@pytest.mark.parametrize(("language", "everything"), [("en", "All"), ("fr", "Tous"), ("nl", "Alle")])
+def test_choice_filters_offer_everything_in_words_not_dashes(client, front_desk, language, everything):
+    client.force_login(front_desk)
+
+    body = client.get(reverse("practitioners:list"), headers={"accept-language": language}).content.decode()
+
+    assert "---------" not in body
+    for name in ("profession", "conventioned", "certificate"):
+        select = body[body.index(f'name="{name}"'):]
+        assert select[: select.index("</select>")].count(f'<option value="" selected>{everything}</option>') == 1, name
+
+
+def test_column_headers_sort_both_ways_and_keep_the_search(client, front_desk):
+    for name, born in (("Alpha", datetime.date(1990, 1, 1)), ("Beta", datetime.date(1970, 1, 1)), ("Gamma", None)):
+        make_practitioner(niss="", last_name=name, first_names="Ann", birth_date=born)
+    client.force_login(front_desk)
+    list_url = reverse("practitioners:list")
+
+    def header(body, label):
+        head = body[body.index("<thead>") : body.index("</thead>")]
+        start = head.rindex("<th", 0, head.index(f">{label}"))
+        return head[start : head.index("</th>", start)]
+
+    body = client.get(list_url, {"q": "ann", "status": "all", "page": "1"}).content.decode()
+    assert header(body, "Name") == (
+        '<th scope="col" aria-sort="ascending"><a href="?q=ann&amp;status=all&amp;ordering=-name">'
+        'Name <span aria-hidden="true">▲</span></a>'
+    )
+    assert header(body, "Date of birth") == '<th scope="col"><a href="?q=ann&amp;status=all&amp;ordering=birth_date">Date of birth</a>'
+
+    response = client.get(list_url, {"q": "ann", "status": "all", "ordering": "-name"})
+    assert [p.last_name for p in response.context["practitioners"]] == ["Gamma", "Beta", "Alpha"]
+    assert 'aria-sort="descending"><a href="?q=ann&amp;status=all&amp;ordering=name">Name <span aria-hidden="true">▼</span>' in (
+        response.content.decode()
+    )
+    response = client.get(list_url, {"q": "ann", "ordering": "birth_date"})
+    assert [p.last_name for p in response.context["practitioners"] if p.birth_date] == ["Beta", "Alpha"]
+    assert 'aria-sort="ascending"><a href="?q=ann&amp;ordering=-birth_date">Date of birth' in response.content.decode()
+    assert "aria-sort" not in header(response.content.decode(), "Name")

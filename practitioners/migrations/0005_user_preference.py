@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('practitioners', '0003_practitioner_active_idx'),
+        ('practitioners', '0004_practitioner_search_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
