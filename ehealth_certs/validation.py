@@ -467,7 +467,7 @@ def _check_trust(
     environment_mismatch (even unverified: picking the .acc-p12 file on a production install
     is the likely mistake); anything else that chains to no bundle is an untrusted_chain.
     """
-    intermediates = [entry.certificate for entry in entries if entry.certificate and not entry.has_private_key]
+    intermediates = _chain_certificates(entries)
     chained = next(
         (
             environment
@@ -491,6 +491,11 @@ def _check_trust(
         raise _Failure(ErrorCode.UNTRUSTED_CHAIN)
 
 
+def _chain_certificates(entries: Sequence[KeystoreEntry]) -> list[x509.Certificate]:
+    """The keystore's certificates without a key: the CA chain (and trusted entries)."""
+    return [entry.certificate for entry in entries if entry.certificate and not entry.has_private_key]
+
+
 def _describe_issuer(
     result: ValidationResult,
     certificate: x509.Certificate,
@@ -501,7 +506,7 @@ def _describe_issuer(
     """The certificate and the CA certificate that signed it (keystore or bundle), and its OCSP responder."""
     result.certificate_der = certificate.public_bytes(Encoding.DER)
     result.ocsp_url = ocsp.responder_url(certificate)
-    candidates = [entry.certificate for entry in entries if entry.certificate and not entry.has_private_key]
+    candidates = _chain_certificates(entries)
     candidates += [cert for environment in ENVIRONMENTS for cert in trust.bundle(environment) or ()]
     issuer = next((cert for cert in candidates if issued_by(certificate, cert, now)), None)
     result.issuer_der = issuer.public_bytes(Encoding.DER) if issuer is not None else b""

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -241,7 +242,9 @@ def placeholder_certificate(*, key_index: int = AUTH_KEY, made: datetime | None 
 
 def _dummy_name() -> x509.Name:
     # "Dummy" is no two-letter country code; the Certificate Manager (Java) writes it all the same
-    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "Dummy", _validate=False)])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
+        return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "Dummy", _validate=False)])
 
 
 def ehp_organisation_certificate(
