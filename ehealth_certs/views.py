@@ -6,6 +6,7 @@ else logged in). No page ever serves the stored keystore.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -38,6 +39,12 @@ class CertificateManagerMixin(PractitionerAccessMixin):
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class CertificateUploadView(CertificateManagerMixin, TemplateView):
     template_name = "ehealth_certs/upload.html"
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # Outside ATOMIC_REQUESTS: validation (key derivations, the OCSP request) must not hold a
+        # transaction open; import_keystore opens its own, only to store.
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", KeystoreUploadForm())

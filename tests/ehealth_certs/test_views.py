@@ -91,6 +91,26 @@ def test_practitioner_imports_own_java_keystore_and_sees_the_green_button(
     ) in html
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_web_upload_validates_outside_any_transaction(
+    client, practitioner_user, practitioner_record, java_keystores, monkeypatch
+):
+    """ATOMIC_REQUESTS would wrap the key derivations and the OCSP request in the page's transaction."""
+    seen = []
+    validate = services.validate_keystore
+
+    def observed(*arguments, **options):
+        seen.append(connection.in_atomic_block)
+        return validate(*arguments, **options)
+
+    monkeypatch.setattr(services, "validate_keystore", observed)
+    client.force_login(practitioner_user)
+
+    assert post_keystore(client, practitioner_record, java_keystores["modern"]).status_code == 302
+    assert seen == [False]
+    assert Certificate.objects.filter(practitioner=practitioner_record, state=CertificateState.ACTIVE).count() == 1
+
+
 def test_upload_page_explains_where_the_keystore_is(client, practitioner_user, practitioner_record):
     client.force_login(practitioner_user)
 
