@@ -13,7 +13,6 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -84,7 +83,7 @@ def _claim_pin_attempt(user) -> None:
     if not attempt.allowed:
         raise PinAttemptsExhausted(
             _("Too many PIN checks from your account in a short time. For the card's safety, try again after %(time)s.")
-            % {"time": timezone.localtime(attempt.blocked_until).strftime("%H:%M")}
+            % {"time": attempt.retry_time}
         )
 
 

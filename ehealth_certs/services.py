@@ -154,7 +154,7 @@ def throttle_scopes(practitioner: Practitioner, user) -> list[str]:
 
 def throttled_message(attempt: throttle.Claim) -> str:
     message = _TOO_MANY_VALIDATIONS_MESSAGE if attempt.reason == throttle.VALIDATIONS else _THROTTLED_MESSAGE
-    return message % {"time": timezone.localtime(attempt.blocked_until).strftime("%H:%M")}
+    return message % {"time": attempt.retry_time}
 
 
 @sensitive_variables("password")

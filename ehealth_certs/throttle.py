@@ -104,6 +104,11 @@ class Claim:
     def allowed(self) -> bool:
         return self.blocked_until is None
 
+    @property
+    def retry_time(self) -> str:
+        """When a refused attempt may be tried again, as the messages say it (local HH:MM)."""
+        return timezone.localtime(self.blocked_until).strftime("%H:%M")
+
     def release(self) -> None:
         """Gives back the wrong-password counts of this attempt, which turned out not to be a wrong
         password (right, or never tried); the validation count stays."""
