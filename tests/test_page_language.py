@@ -9,7 +9,6 @@ for machines (validation error codes, audit event kinds, password-change refusal
 """
 from __future__ import annotations
 
-import datetime
 import re
 from html.parser import HTMLParser
 from pathlib import Path
