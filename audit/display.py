@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ehealth_certs.models import CertificateState, RevocationReason, UploadChannel
 from ehealth_certs.password_policy import RULES
 from ehealth_certs.refusal_reasons import refusal_reason
+from ehealth_certs.validation import REVOCATION_REASONS, revocation_reason_label
 
 from .models import AuditEvent, EventKind
 
@@ -31,9 +32,24 @@ def _date(value) -> str:
         return str(value)
 
 
+def _moment_date(value) -> str:
+    """The local date of an ISO date and time (e.g. when a CA revoked a certificate)."""
+    try:
+        return formats.date_format(timezone.localtime(datetime.datetime.fromisoformat(str(value))), "d/m/Y")
+    except ValueError:
+        return str(value)
+
+
 def _choice(choices) -> Callable[[object], str]:
     labels = dict(choices.choices)
     return lambda value: str(labels.get(value, value))
+
+
+def _revocation_reason(value) -> str:
+    """The practice's reason (RevocationReason) or, for a revocation seen by OCSP, the CA's (RFC 5280)."""
+    if value in REVOCATION_REASONS:
+        return str(revocation_reason_label(value))
+    return _choice(RevocationReason)(value)
 
 
 def _rules(codes) -> str:
@@ -53,8 +69,9 @@ DETAILS = {
     "failed_rules": (gettext_lazy("Rules not met"), _rules),
     "stored": (gettext_lazy("Stored keystore"), _yes_no),
     "previous_state": (gettext_lazy("State before"), _choice(CertificateState)),
-    "reason": (gettext_lazy("Reason"), _choice(RevocationReason)),
+    "reason": (gettext_lazy("Reason"), _revocation_reason),
     "revocation_date": (gettext_lazy("Revocation date"), _date),
+    "revoked_at": (gettext_lazy("Revoked on"), _moment_date),
     "proof": (gettext_lazy("PIN checked"), _yes_no),
     "matches_record": (gettext_lazy("Matches the record"), lambda value: "" if value is None else _yes_no(value)),
     "card_not_after": (gettext_lazy("Card valid until"), _date),
@@ -82,6 +99,11 @@ def event_summary(event: AuditEvent) -> str:
     kind = event.kind
     if kind in (EventKind.CERTIFICATE_IMPORT_FAILED, EventKind.KEYSTORE_PASSWORD_CHANGE_FAILED):
         return refusal_reason(details.get("error"))
+    if kind == EventKind.CERTIFICATE_REVOKED and details.get("source") == "ocsp":
+        return _("Revoked by the certification authority on %(date)s: %(reason)s") % {
+            "date": _moment_date(details.get("revoked_at", "")),
+            "reason": _revocation_reason(details.get("reason")),
+        }
     if kind == EventKind.CERTIFICATE_REVOKED:
         return _("Revoked on %(date)s: %(reason)s") % {
             "date": _date(details.get("revocation_date", "")),

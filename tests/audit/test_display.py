@@ -68,3 +68,16 @@ def test_the_log_page_shows_no_code(client, administrator):
     page = client.get(reverse("audit:list")).content.decode()
     assert "mauvais mot de passe du keystore" in page and "wrong_password" not in page
     assert "La confirmation ne correspond pas" in page and "refused" not in page
+
+
+def test_a_revocation_seen_by_ocsp_reads_in_words():
+    """The daily OCSP re-check records the responder's RFC 5280 reason and date, not the practice's."""
+    event = stored(EventKind.CERTIFICATE_REVOKED, "Certificate valid until 01/02/2027 revoked by the CA (OCSP)", {
+        "certificate": "6a5995fa", "serial": "42", "source": "ocsp", "ocsp_url": "http://ocsp.example",
+        "reason": "keyCompromise", "revoked_at": "2026-11-20T09:30:00+00:00",
+    })
+    with translation.override("fr"):
+        assert event_summary(event) == "Révoqué par l'autorité de certification le 20/11/2026 : clé compromise"
+        details = event_details(event)
+    assert ("Motif", "clé compromise") in details and ("Révoqué le", "20/11/2026") in details
+    assert "keyCompromise" not in str(details) and "ocsp" not in str(details)
