@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import polib
@@ -247,7 +247,11 @@ def test_pages_follow_the_browser_language(client, language, title):
 def reminder(threshold: str, days_left: int, language: str) -> Reminder:
     """An unsaved reminder row: the message is built from these objects only."""
     practitioner = Practitioner(first_names="Paul", last_name="Schmitz", language=language, email="p.schmitz@example.be")
-    certificate = Certificate(practitioner=practitioner, not_after=timezone.now() + timedelta(days=days_left, hours=1))
+    # Noon, Brussels time, days_left calendar days from today: the count in the subject is in
+    # calendar days, so a time of day close to midnight must not move the expiry to the next day.
+    expires_on = timezone.localdate() + timedelta(days=days_left)
+    not_after = timezone.make_aware(datetime.combine(expires_on, time(12)))
+    certificate = Certificate(practitioner=practitioner, not_after=not_after)
     return Reminder(certificate=certificate, threshold=threshold, recipient_email=practitioner.email)
 
 
