@@ -16,7 +16,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ehealth_certs import revocation_check, services
 from ehealth_certs.models import Certificate, CertificateState, RevocationCheck, RevocationNotice
@@ -195,7 +195,7 @@ def test_a_certificate_revoked_after_upload_is_found_by_the_next_daily_scan(
     [digest] = [message for message in mail.outbox if message.to == ["admin@example.be"]]
     assert "PEETERS Jan" in digest.body and "to renew" not in digest.body and "revoked on 02/03/2026" in digest.body
     # The next day: nothing more for the practitioner.
-    call_command("send_expiry_reminders", "--today", (datetime.now() + timedelta(days=1)).date().isoformat(), stdout=io.StringIO())
+    call_command("send_expiry_reminders", "--today", (timezone.localdate() + timedelta(days=1)).isoformat(), stdout=io.StringIO())
     assert RevocationNotice.objects.count() == 1
     assert len([message for message in mail.outbox if message.to == [practitioner_record.email]]) == 1
 
