@@ -126,3 +126,21 @@ def render() -> Callable[[object], str]:
     if not settings.configured:
         settings.configure(USE_I18N=False)
     return str
+
+
+@pytest.fixture
+def transactions_open_during_validation(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Filled with ``connection.in_atomic_block`` each time the import service validates a keystore."""
+    from django.db import connection
+
+    from ehealth_certs import services
+
+    seen: list[bool] = []
+    validate = services.validate_keystore
+
+    def observed(*arguments, **options):
+        seen.append(connection.in_atomic_block)
+        return validate(*arguments, **options)
+
+    monkeypatch.setattr(services, "validate_keystore", observed)
+    return seen

@@ -372,19 +372,10 @@ def test_keystores_survive_a_key_rotation(settings, practitioner_record):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_validation_runs_outside_any_transaction(practitioner_record, monkeypatch):
+def test_validation_runs_outside_any_transaction(practitioner_record, transactions_open_during_validation):
     """A concurrent import of the same record must not wait for this one's key derivations."""
-    seen = []
-    validate = services.validate_keystore
-
-    def observed(*arguments, **options):
-        seen.append(connection.in_atomic_block)
-        return validate(*arguments, **options)
-
-    monkeypatch.setattr(services, "validate_keystore", observed)
-
     assert do_import(practitioner_record, person_keystore()).imported
-    assert seen == [False]
+    assert transactions_open_during_validation == [False]
 
 
 def test_a_newer_certificate_landing_during_validation_is_rechecked_under_the_lock(practitioner_record, monkeypatch):

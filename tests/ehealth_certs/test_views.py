@@ -93,21 +93,13 @@ def test_practitioner_imports_own_java_keystore_and_sees_the_green_button(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_web_upload_validates_outside_any_transaction(
-    client, practitioner_user, practitioner_record, java_keystores, monkeypatch
+    client, practitioner_user, practitioner_record, java_keystores, transactions_open_during_validation
 ):
     """ATOMIC_REQUESTS would wrap the key derivations and the OCSP request in the page's transaction."""
-    seen = []
-    validate = services.validate_keystore
-
-    def observed(*arguments, **options):
-        seen.append(connection.in_atomic_block)
-        return validate(*arguments, **options)
-
-    monkeypatch.setattr(services, "validate_keystore", observed)
     client.force_login(practitioner_user)
 
     assert post_keystore(client, practitioner_record, java_keystores["modern"]).status_code == 302
-    assert seen == [False]
+    assert transactions_open_during_validation == [False]
     assert Certificate.objects.filter(practitioner=practitioner_record, state=CertificateState.ACTIVE).count() == 1
 
 
