@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from ehealth_certs.selectors import attach_certificate_status, certificate_status
+from ehealth_certs.selectors import attach_certificate_status
 
 from . import record_tabs, registry_csv, roles
 from .access import AdministratorRequiredMixin, PractitionerAccessMixin, RegistryManagerRequiredMixin
@@ -83,7 +83,7 @@ class PractitionerPrintView(PractitionerDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(certificate_status=certificate_status(self.object), printed_at=timezone.localtime())
+        context.update(printed_at=timezone.localtime())
         return context
 
 

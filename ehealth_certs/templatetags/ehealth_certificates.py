@@ -1,6 +1,6 @@
-"""The certificate button of a record and the status badge of the registry list.
+"""The certificate button of a record, its sentence alone, and the status badge of the registry list.
 
-``{% certificate_button practitioner %}`` loads the record's active certificate itself (one
+``{% certificate_button practitioner %}`` (and ``{% certificate_status_text practitioner %}``) loads the record's active certificate itself (one
 query), so the record page needs nothing from its view; ``{% certificate_badge row %}`` reads the
 ``certificate_status`` / ``certificate_not_after`` attributes set by
 ``selectors.with_certificate_status`` or ``selectors.attach_certificate_status`` (no query).
@@ -15,17 +15,27 @@ from .. import access, selectors
 register = template.Library()
 
 
+def _status_and_revocation(practitioner) -> dict:
+    """The active certificate's status and, when there is none, the revoked certificate that ended it."""
+    status = selectors.certificate_status(practitioner)
+    return {"status": status, "revoked": selectors.latest_revoked(practitioner) if status.certificate is None else None}
+
+
 @register.inclusion_tag("ehealth_certs/includes/certificate_button.html", takes_context=True)
 def certificate_button(context, practitioner, show_remove=True):
     user = context["request"].user
-    status = selectors.certificate_status(practitioner)
     return {
         "practitioner": practitioner,
-        "status": status,
-        "revoked": selectors.latest_revoked(practitioner) if status.certificate is None else None,
+        **_status_and_revocation(practitioner),
         "can_manage": access.can_manage_certificate(user, practitioner),
         "show_remove": show_remove,
     }
+
+
+@register.inclusion_tag("ehealth_certs/includes/certificate_status_text.html")
+def certificate_status_text(practitioner):
+    """The button's sentence alone ("eHealth certificate (31/12/2026)"), for the printed record."""
+    return _status_and_revocation(practitioner)
 
 
 # Status -> (badge colour, text with the expiry date as %(date)s). Built in Python rather than

@@ -69,6 +69,21 @@ def test_after_a_revocation_the_record_opens_on_the_steps_and_their_import_link(
     assert f'<a href="{upload}">Import the new keystore here</a>' in pane
 
 
+def test_the_printed_record_says_the_certificate_is_revoked_as_the_record_does(client, practitioner_record, administrator):
+    certificate = imported(practitioner_record, 400)
+    client.force_login(administrator)
+    client.post(url("revoke", practitioner_record, certificate), {
+        "reason": "forgotten_password", "revocation_date": timezone.localdate().isoformat(),
+    })  # fmt: skip
+    revoked = f"eHealth certificate revoked ({timezone.localdate():%d/%m/%Y})"
+    assert revoked in client.get(practitioner_record.get_absolute_url()).content.decode()
+
+    printed = client.get(reverse("practitioners:print", kwargs={"public_id": practitioner_record.public_id})).content.decode()
+
+    [sentence] = re.findall(r'<p id="print-certificate">(.*?)</p>', printed, re.S)
+    assert " ".join(sentence.split()) == revoked
+
+
 def test_certificate_pages_lead_back_to_the_certificate_tab(client, practitioner_record, practitioner_user):
     certificate = imported(practitioner_record, 400)
     client.force_login(practitioner_user)
