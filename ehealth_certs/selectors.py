@@ -71,12 +71,6 @@ def certificate_status(practitioner: Practitioner, now: datetime | None = None) 
     return CertificateStatus(status_for(certificate.not_after if certificate else None, now), certificate)
 
 
-def latest_revoked(practitioner: Practitioner) -> Certificate | None:
-    """The record's latest certificate if it is revoked (by the practice or by the CA), else None."""
-    latest = _without_keystore(practitioner.certificates.order_by("-uploaded_at", "-pk")).first()
-    return latest if latest is not None and latest.state == CertificateState.REVOKED else None
-
-
 def certificate_history(practitioner: Practitioner) -> QuerySet[Certificate]:
     """Every certificate of the record, the most recently uploaded first."""
     return _without_keystore(practitioner.certificates.select_related("uploaded_by", "removed_by", "revoked_by"))

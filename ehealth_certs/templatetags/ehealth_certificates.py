@@ -10,7 +10,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .. import access, selectors
+from .. import access, revocation, selectors
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ register = template.Library()
 def _status_and_revocation(practitioner) -> dict:
     """The active certificate's status and, when there is none, the revoked certificate that ended it."""
     status = selectors.certificate_status(practitioner)
-    return {"status": status, "revoked": selectors.latest_revoked(practitioner) if status.certificate is None else None}
+    return {"status": status, "revoked": revocation.revoked_without_successor(practitioner) if status.certificate is None else None}
 
 
 @register.inclusion_tag("ehealth_certs/includes/certificate_button.html", takes_context=True)

@@ -71,6 +71,22 @@ def test_a_superseded_certificate_can_be_recorded_as_revoked(practitioner_record
     assert revocation.revoked_without_successor(practitioner_record) is None  # a certificate is active
 
 
+def test_an_older_certificate_revoked_after_the_active_one_was_removed_shows_as_revoked_on_the_button_and_panel(
+    client, practitioner_record, administrator
+):
+    old = imported(practitioner_record, person_keystore(not_after_days=400))
+    new = imported(practitioner_record, person_keystore(not_after_days=900))
+    assert services.remove_certificate(new, user=administrator)
+    assert revocation.revoke_certificate(old, Revocation(RevocationReason.KEYSTORE_LOST, today()))
+    client.force_login(administrator)
+
+    record = client.get(practitioner_record.get_absolute_url()).content.decode()
+
+    assert 'id="certificate-button" data-status="revoked"' in record
+    assert f"eHealth certificate revoked ({today():%d/%m/%Y})" in record
+    assert 'id="revocation-steps"' in record
+
+
 def test_revoking_twice_records_once(practitioner_record):
     certificate = imported(practitioner_record)
     first = Revocation(RevocationReason.KEYSTORE_LOST, today())
