@@ -5,7 +5,7 @@ the admin lists them for administrators and does not add, change or delete them.
 """
 from django.contrib import admin
 
-from .models import AdminDigest, Certificate, CertificateEntry, Reminder, ScanRun
+from .models import AdminDigest, Certificate, CertificateEntry, Reminder, ScanRun, stored_bytes
 
 
 class ReadOnlyAdminMixin:
@@ -41,7 +41,7 @@ class CertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [CertificateEntryInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("encrypted_keystore")
+        return super().get_queryset(request).defer(*stored_bytes())
 
 
 # Expiry reminders: recorded by the scan and the workers, shown read-only.
@@ -59,7 +59,7 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("certificate__encrypted_keystore")
+        return super().get_queryset(request).defer(*stored_bytes("certificate__"))
 
 
 @admin.register(AdminDigest)

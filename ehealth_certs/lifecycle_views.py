@@ -23,7 +23,7 @@ from practitioners.views import PractitionerEditView
 
 from . import access, eid, eid_services, password_change, password_policy, renewal, revocation, selectors
 from .lifecycle_forms import EidProofForm, PasswordChangeForm, RenewalStepForm, RevocationForm, UploadedPasswordChangeForm
-from .models import Certificate, CertificateState, RenewalStep
+from .models import Certificate, CertificateState, RenewalStep, stored_bytes
 from .views import CertificateManagerMixin
 
 PASSWORD_FIELDS = ("current_password", "new_password", "confirmation")
@@ -36,7 +36,7 @@ class RecordCertificateMixin(CertificateManagerMixin):
     def get_certificate(self) -> Certificate:
         if not hasattr(self, "_certificate"):
             certificate = (
-                self.get_practitioner().certificates.defer("encrypted_keystore")
+                self.get_practitioner().certificates.defer(*stored_bytes())
                 .filter(public_id=self.kwargs["certificate_id"]).first()
             )
             if certificate is None:

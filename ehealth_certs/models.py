@@ -70,6 +70,13 @@ class EncryptionKeyStatus(models.TextChoices):
     UNKNOWN = "unknown", _("unknown (imported before this was checked)")
 
 
+def stored_bytes(via: str = "") -> tuple[str, ...]:
+    """The fields of a certificate that hold bytes no page shows (the encrypted keystore, the
+    certificate and its issuer in DER), for ``defer()``; ``via`` is the path to the certificate when
+    it is joined, e.g. ``"certificate__"``."""
+    return tuple(via + name for name in ("encrypted_keystore", "certificate_der", "issuer_der"))
+
+
 class Certificate(models.Model):
     """One imported keystore. The keystore's own password is never stored."""
 

@@ -9,7 +9,7 @@ from django.views.generic import TemplateView, View
 from practitioners.access import AdministratorRequiredMixin
 
 from . import overview, selectors
-from .models import Reminder
+from .models import Reminder, stored_bytes
 
 PAGE_SIZE = 50
 LOG_PAGE_SIZE = 25
@@ -44,7 +44,7 @@ class CertificatesOverviewView(AdministratorRequiredMixin, OverviewFilterMixin, 
         context = super().get_context_data(**kwargs)
         page = Paginator(overview.overview_records(self.show), PAGE_SIZE).get_page(self.request.GET.get("page"))
         self.rows(page)
-        log = Reminder.objects.select_related("certificate__practitioner").defer("certificate__encrypted_keystore")
+        log = Reminder.objects.select_related("certificate__practitioner").defer(*stored_bytes("certificate__"))
         log_page = Paginator(log.order_by("-created_at", "-pk"), LOG_PAGE_SIZE).get_page(self.request.GET.get("log_page"))
         context.update(
             page_obj=page, paginator=page.paginator, is_paginated=page.has_other_pages(), records=page, log_page=log_page

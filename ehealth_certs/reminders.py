@@ -32,6 +32,7 @@ from .models import (
     RevocationNotice,
     ScanRun,
     new_message_id,
+    stored_bytes,
 )
 from .reminder_thresholds import cutoffs
 from .validation import add_months
@@ -109,7 +110,7 @@ def certificates_due(now: datetime):
             not_after__lte=add_months(now, conf.renewal_window_months()),
         )
         .select_related("practitioner")
-        .defer("encrypted_keystore")
+        .defer(*stored_bytes())
         .order_by("not_after", "pk")
     )
 
@@ -294,7 +295,7 @@ def deliver_reminder(reminder_id: int, *, now: datetime | None = None) -> bool:
     """
     if not _claim(Reminder, reminder_id, now or timezone.now()):
         return False
-    reminder = Reminder.objects.select_related("certificate__practitioner").defer("certificate__encrypted_keystore").get(
+    reminder = Reminder.objects.select_related("certificate__practitioner").defer(*stored_bytes("certificate__")).get(
         pk=reminder_id
     )
     certificate = reminder.certificate
@@ -321,9 +322,9 @@ def deliver_revocation_notice(notice_id: int, *, now: datetime | None = None) ->
     """Tell a practitioner their certificate was revoked by the CA, if this caller wins the claim. True when sent."""
     if not _claim(RevocationNotice, notice_id, now or timezone.now()):
         return False
-    notice = RevocationNotice.objects.select_related("certificate__practitioner").defer(
-        "certificate__encrypted_keystore", "certificate__certificate_der", "certificate__issuer_der"
-    ).get(pk=notice_id)
+    notice = RevocationNotice.objects.select_related("certificate__practitioner").defer(*stored_bytes("certificate__")).get(
+        pk=notice_id
+    )
     if not notice.certificate.practitioner.is_active:
         RevocationNotice.objects.filter(pk=notice_id, state=DeliveryState.SENDING).update(state=DeliveryState.CANCELLED)
         return False

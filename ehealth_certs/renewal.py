@@ -17,7 +17,7 @@ from django.utils import timezone
 from practitioners.models import Practitioner
 
 from . import selectors
-from .models import Certificate, CertificateState, RenewalStep, RenewalStepTick
+from .models import Certificate, CertificateState, RenewalStep, RenewalStepTick, stored_bytes
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def last_renewal(practitioner: Practitioner) -> RenewalClosure | None:
     if renewed is None:
         return None
     previous = (
-        practitioner.certificates.defer("encrypted_keystore")
+        practitioner.certificates.defer(*stored_bytes())
         .filter(superseded_at=renewed.uploaded_at)
         .exclude(pk=renewed.pk)
         .first()

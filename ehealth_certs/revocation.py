@@ -18,7 +18,7 @@ from audit.models import EventKind
 from audit.services import record_event
 from practitioners.models import Practitioner
 
-from .models import Certificate, CertificateState, RevocationReason
+from .models import Certificate, CertificateState, RevocationReason, stored_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def revoke_certificate(
 
 def revoked_without_successor(practitioner: Practitioner) -> Certificate | None:
     """The latest revoked certificate of a record that has no active certificate, else None."""
-    certificates = practitioner.certificates.defer("encrypted_keystore")
+    certificates = practitioner.certificates.defer(*stored_bytes())
     if certificates.filter(state=CertificateState.ACTIVE).exists():
         return None
     return certificates.filter(state=CertificateState.REVOKED).order_by("-revoked_at", "-pk").first()

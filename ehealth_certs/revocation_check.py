@@ -25,7 +25,7 @@ from audit.models import EventKind
 from audit.services import record_event
 
 from . import conf, ocsp
-from .models import Certificate, CertificateState, RevocationCheck, RevocationNotice
+from .models import Certificate, CertificateState, RevocationCheck, RevocationNotice, stored_bytes
 from .validation import REVOCATION_REASONS
 
 logger = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def mark_revoked_by_ca(pk: int, answer: ocsp.OcspAnswer, now: datetime) -> bool:
     if updated != 1:
         return False
     certificate = (
-        Certificate.objects.select_related("practitioner").defer("encrypted_keystore", "certificate_der", "issuer_der").get(pk=pk)
+        Certificate.objects.select_related("practitioner").defer(*stored_bytes()).get(pk=pk)
     )
     logger.warning("certificate %s of record %s was revoked by its CA (%s)", certificate.public_id,
                    certificate.practitioner_id, answer.reason or "no reason given")  # fmt: skip
@@ -156,6 +156,6 @@ def revoked_by_ca_without_successor() -> QuerySet[Certificate]:
         Certificate.objects.filter(state=CertificateState.REVOKED, revoked_by_ca_at__isnull=False, practitioner__is_active=True)
         .filter(~Exists(has_active))
         .select_related("practitioner")
-        .defer("encrypted_keystore", "certificate_der", "issuer_der")
+        .defer(*stored_bytes())
         .order_by("revoked_by_ca_at", "pk")
     )

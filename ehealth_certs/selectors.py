@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from practitioners.models import Practitioner
 
 from . import conf
-from .models import Certificate, CertificateState
+from .models import Certificate, CertificateState, stored_bytes
 from .validation import add_months
 
 NONE, VALID, EXPIRING, EXPIRED = "none", "valid", "expiring", "expired"
@@ -57,13 +57,13 @@ class CertificateStatus:
         return self.certificate.not_after if self.certificate else None
 
 
-def _without_keystore(queryset: QuerySet[Certificate]) -> QuerySet[Certificate]:
-    """Certificates for display: the encrypted keystore is never loaded."""
-    return queryset.defer("encrypted_keystore")
+def _for_display(queryset: QuerySet[Certificate]) -> QuerySet[Certificate]:
+    """Certificates for display: their stored bytes (keystore, DER) are never loaded."""
+    return queryset.defer(*stored_bytes())
 
 
 def active_certificate(practitioner: Practitioner) -> Certificate | None:
-    return _without_keystore(practitioner.certificates.filter(state=CertificateState.ACTIVE)).first()
+    return _for_display(practitioner.certificates.filter(state=CertificateState.ACTIVE)).first()
 
 
 def certificate_status(practitioner: Practitioner, now: datetime | None = None) -> CertificateStatus:
@@ -73,12 +73,12 @@ def certificate_status(practitioner: Practitioner, now: datetime | None = None) 
 
 def certificate_history(practitioner: Practitioner) -> QuerySet[Certificate]:
     """Every certificate of the record, the most recently uploaded first."""
-    return _without_keystore(practitioner.certificates.select_related("uploaded_by", "removed_by", "revoked_by"))
+    return _for_display(practitioner.certificates.select_related("uploaded_by", "removed_by", "revoked_by"))
 
 
 def certificate_with_entries(practitioner: Practitioner, public_id) -> Certificate | None:
     return (
-        _without_keystore(practitioner.certificates.filter(public_id=public_id))
+        _for_display(practitioner.certificates.filter(public_id=public_id))
         .prefetch_related("entries")
         .select_related("uploaded_by", "removed_by", "revoked_by")
         .first()

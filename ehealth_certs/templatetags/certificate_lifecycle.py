@@ -7,7 +7,7 @@ read the eID card, each shown only to whom may use it.
 from django import template
 
 from .. import access, renewal, revocation, selectors
-from ..models import CertificateState
+from ..models import CertificateState, stored_bytes
 
 register = template.Library()
 
@@ -37,7 +37,7 @@ def _revocable(practitioner, active):
     if active is not None:
         return active
     return (
-        practitioner.certificates.defer("encrypted_keystore")
+        practitioner.certificates.defer(*stored_bytes())
         .filter(state__in=(CertificateState.SUPERSEDED, CertificateState.REMOVED))
         .first()
     )
