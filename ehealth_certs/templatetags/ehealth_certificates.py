@@ -56,10 +56,11 @@ def badge_texts() -> dict[str, tuple[str, str]]:
 @register.simple_tag
 def certificate_badge(practitioner, texts: dict[str, tuple[str, str]] | None = None):
     status = getattr(practitioner, "certificate_status", None)
-    texts = texts or badge_texts()
+    texts = texts or BADGES  # without a page's translated texts, translate only this row's
     if status not in texts:
         return ""
     colour, text = texts[status]
+    text = str(text)
     not_after = getattr(practitioner, "certificate_not_after", None)
     if not_after is not None:
         text = text % {"date": dateformat.format(timezone.localtime(not_after), "d/m/Y")}
