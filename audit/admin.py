@@ -10,7 +10,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("kind", "occurred_at")
     search_fields = ("username", "username_attempted", "summary", "ip_address")
     date_hierarchy = "occurred_at"
-    list_select_related = ("user", "practitioner")
+    list_select_related = ("practitioner",)
     readonly_fields = [field.name for field in AuditEvent._meta.fields]
 
     def has_add_permission(self, request) -> bool:

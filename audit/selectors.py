@@ -5,5 +5,5 @@ from .models import AuditEvent
 
 
 def audit_events() -> QuerySet[AuditEvent]:
-    """Every event, newest first, with the user and practitioner joined."""
-    return AuditEvent.objects.select_related("user", "practitioner").order_by("-occurred_at", "-id")
+    """Every event, newest first, with the practitioner joined (the user's name is stored on the event)."""
+    return AuditEvent.objects.select_related("practitioner").order_by("-occurred_at", "-id")
