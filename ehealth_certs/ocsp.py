@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
+from .trust import signed_by
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 5.0  # seconds, to connect and for each read
@@ -198,10 +200,8 @@ def _names_responder(response: ocsp.OCSPResponse, certificate: x509.Certificate)
 def _check_delegation(responder: x509.Certificate, issuer: x509.Certificate, now: datetime) -> None:
     if responder.issuer != issuer.subject:
         raise _Unverified("the responder certificate was not issued by the certificate's issuer")
-    try:
-        responder.verify_directly_issued_by(issuer)
-    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise _Unverified("the responder certificate's signature does not verify with the issuer") from exc
+    if not signed_by(responder, issuer):
+        raise _Unverified("the responder certificate's signature does not verify with the issuer")
     try:
         usages = responder.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except (x509.ExtensionNotFound, ValueError) as exc:

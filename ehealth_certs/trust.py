@@ -82,7 +82,7 @@ def chains_to(
         next_frontier = []
         for current in frontier:
             for issuer in pool:
-                if issuer in seen or not _issued_by(current, issuer, now):
+                if issuer in seen or not issued_by(current, issuer, now):
                     continue
                 if issuer in anchor_set:
                     return True
@@ -97,11 +97,15 @@ def looks_like_acceptance(name: x509.Name) -> bool:
     return any(isinstance(attribute.value, str) and _ACCEPTANCE_NAME.search(attribute.value) for attribute in name)
 
 
-def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate, now: datetime) -> bool:
-    if issuer.subject != certificate.issuer or not _is_valid_ca(issuer, now):
-        return False
+def issued_by(certificate: x509.Certificate, issuer: x509.Certificate, now: datetime) -> bool:
+    """Whether ``issuer`` is a CA certificate valid at ``now`` whose key signed ``certificate``."""
+    return issuer.subject == certificate.issuer and _is_valid_ca(issuer, now) and signed_by(certificate, issuer)
+
+
+def signed_by(certificate: x509.Certificate, signer: x509.Certificate) -> bool:
+    """Whether ``certificate`` names ``signer`` as its issuer and ``signer``'s key signed it (CA rights not checked)."""
     try:
-        certificate.verify_directly_issued_by(issuer)
+        certificate.verify_directly_issued_by(signer)
     except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
         return False
     return True
@@ -113,8 +117,3 @@ def _is_valid_ca(certificate: x509.Certificate, now: datetime) -> bool:
     except (x509.ExtensionNotFound, ValueError):
         return False
     return constraints.ca and certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc
-
-
-def issued_by(certificate: x509.Certificate, issuer: x509.Certificate, now: datetime) -> bool:
-    """Whether ``issuer`` is a CA certificate valid at ``now`` whose key signed ``certificate``."""
-    return _issued_by(certificate, issuer, now)

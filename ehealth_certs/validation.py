@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -36,7 +35,15 @@ from ehealth_certs.pkcs12 import (
     public_key_der,
     read_keystore,
 )
-from ehealth_certs.trust import ACCEPTANCE, ENVIRONMENTS, TrustSettings, chains_to, issued_by, looks_like_acceptance
+from ehealth_certs.trust import (
+    ACCEPTANCE,
+    ENVIRONMENTS,
+    TrustSettings,
+    chains_to,
+    issued_by,
+    looks_like_acceptance,
+    signed_by,
+)
 from practitioners.identifiers import format_niss
 
 __all__ = [
@@ -384,16 +391,14 @@ def _run_checks(
     if expected is not None:
         _check_identity(certificate, expected)
     _check_not_older(certificate.not_valid_after_utc, active_not_after)
-    _describe_issuer(result, certificate, entries, trust, now)
+    issuer = _describe_issuer(result, certificate, entries, trust, now)
     if revocation is not None:
-        _check_revocation(result, certificate, revocation, now)
+        _check_revocation(result, certificate, issuer, revocation, now)
 
 
 def _check_not_older(not_after: datetime, active_not_after: datetime | None) -> None:
     if active_not_after is not None and not_after <= active_not_after:
-        raise _Failure(
-            ErrorCode.OLDER_THAN_ACTIVE, date=_format_date(not_after), active_date=_format_date(_aware(active_not_after))
-        )
+        raise _Failure(ErrorCode.OLDER_THAN_ACTIVE, date=_format_date(not_after), active_date=_format_date(active_not_after))
 
 
 def recheck_active(result: ValidationResult, active_not_after: datetime | None) -> None:
@@ -502,24 +507,29 @@ def _describe_issuer(
     entries: Sequence[KeystoreEntry],
     trust: TrustSettings,
     now: datetime,
-) -> None:
-    """The certificate and the CA certificate that signed it (keystore or bundle), and its OCSP responder."""
+) -> x509.Certificate | None:
+    """The certificate and the CA certificate that signed it (keystore or bundle), and its OCSP
+    responder; returns that CA certificate, None when neither holds it."""
     result.certificate_der = certificate.public_bytes(Encoding.DER)
     result.ocsp_url = ocsp.responder_url(certificate)
     candidates = _chain_certificates(entries)
     candidates += [cert for environment in ENVIRONMENTS for cert in trust.bundle(environment) or ()]
     issuer = next((cert for cert in candidates if issued_by(certificate, cert, now)), None)
     result.issuer_der = issuer.public_bytes(Encoding.DER) if issuer is not None else b""
+    return issuer
 
 
 def _check_revocation(
-    result: ValidationResult, certificate: x509.Certificate, settings: ocsp.OcspSettings, now: datetime
+    result: ValidationResult,
+    certificate: x509.Certificate,
+    issuer: x509.Certificate | None,
+    settings: ocsp.OcspSettings,
+    now: datetime,
 ) -> None:
     """Ask the OCSP responder: revoked is an error; no verified answer (or "unknown") a warning."""
-    if not result.issuer_der:
+    if issuer is None:
         answer = ocsp.OcspAnswer(ocsp.OcspStatus.FAILED, detail="the issuer certificate is not available")
     else:
-        issuer = x509.load_der_x509_certificate(result.issuer_der)
         answer = ocsp.check(certificate, issuer, now=now, settings=settings)
     apply_revocation_answer(result, answer)
     if answer.status == ocsp.OcspStatus.REVOKED:
@@ -584,18 +594,10 @@ def _digits(value: str | None) -> str:
 # --------------------------------------------------------------------------- eHealth's profile
 
 
-def _is_self_signed(certificate: x509.Certificate) -> bool:
-    try:
-        certificate.verify_directly_issued_by(certificate)
-    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
-        return False
-    return True
-
-
 def _check_request_completed(certificate: x509.Certificate) -> None:
     """The Certificate Manager's step 1 stores the new key under a self-signed placeholder
     (``C=Dummy``, valid one minute) until step 2 installs the certificate eHealth issued."""
-    if _is_self_signed(certificate):
+    if signed_by(certificate, certificate):
         raise _Failure(ErrorCode.REQUEST_INCOMPLETE)
 
 
@@ -646,9 +648,7 @@ def _encryption_key_problems(entry: KeystoreEntry, authentication: x509.Certific
     if certificate is None:
         return [WarningCode.ENCRYPTION_KEY_NOT_ISSUED_BY_AUTHENTICATION]
     problems = []
-    try:
-        certificate.verify_directly_issued_by(authentication)
-    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
+    if not signed_by(certificate, authentication):
         problems.append(WarningCode.ENCRYPTION_KEY_NOT_ISSUED_BY_AUTHENTICATION)
     if certificate.subject != authentication.subject:
         problems.append(WarningCode.ENCRYPTION_KEY_OTHER_SUBJECT)
