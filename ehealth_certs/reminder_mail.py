@@ -13,7 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from practitioners.models import UserPreference
+from practitioners.models import Language
+from practitioners.user_language import language_for
 
 from . import conf
 from .reminder_thresholds import EXPIRED, WINDOW
@@ -76,12 +77,8 @@ def revocation_message(notice: RevocationNotice) -> EmailMultiAlternatives:
 
 def digest_language(digest: AdminDigest) -> str:
     """The administrator's chosen interface language, else their own record's language when they
-    have one, else the site's."""
-    chosen = UserPreference.objects.filter(user_id=digest.recipient_id).values_list("language", flat=True).first()
-    if chosen:
-        return chosen
-    own = getattr(digest.recipient, "practitioner", None)
-    return own.language if own is not None and own.language else settings.LANGUAGE_CODE
+    have one (the mails also speak German), else the site's."""
+    return language_for(digest.recipient, spoken=Language.values) or settings.LANGUAGE_CODE
 
 
 def digest_message(

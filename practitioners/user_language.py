@@ -7,6 +7,8 @@ when it is an interface language. The choice is carried by Django's language coo
 """
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
@@ -18,13 +20,14 @@ from .roles import own_practitioner
 INTERFACE_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 
 
-def language_for(user) -> str | None:
-    """The user's chosen language, else their record's when the interface speaks it, else None."""
+def language_for(user, spoken: Collection[str] = INTERFACE_LANGUAGES) -> str | None:
+    """The user's chosen language, else their record's when it is ``spoken`` (by default, when the
+    interface speaks it), else None."""
     preference = UserPreference.objects.filter(user=user).values_list("language", flat=True).first()
     if preference:
         return preference
     record = own_practitioner(user)
-    if record is not None and record.language in INTERFACE_LANGUAGES:
+    if record is not None and record.language in spoken:
         return record.language
     return None
 

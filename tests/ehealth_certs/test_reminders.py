@@ -341,6 +341,22 @@ def test_the_digest_speaks_the_language_the_administrator_chose(practitioner_rec
     assert digest.subject == subject and digest.extra_headers["Content-Language"] == chosen
 
 
+@pytest.mark.parametrize(("record_language", "language"), [("de", "de"), ("nl", "nl"), (None, "en")])
+def test_without_a_choice_the_digest_speaks_the_administrator_s_record_language_german_included(
+    practitioner_record, other_record, settings, record_language, language
+):
+    settings.LANGUAGE_CODE = "en"
+    administrator = make_admin()
+    if record_language is not None:
+        other_record.user, other_record.language = administrator, record_language
+        other_record.save()
+    make_certificate(practitioner_record, T0 + timedelta(days=20))
+    [pk] = reminders.scan_expiring(T0).digest_ids
+    assert reminders.deliver_digest(pk, now=T0)
+    [digest] = digest_mails()
+    assert digest.extra_headers["Content-Language"] == language
+
+
 def test_the_digest_lists_every_certificate_due_once_a_day_per_administrator(practitioner_record, other_record, settings):
     settings.LANGUAGE_CODE = "en"
     admins = [make_admin(), make_admin("chief", "chief@example.be")]
