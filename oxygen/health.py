@@ -34,7 +34,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from ehealth_certs.models import AdminDigest, Certificate, CertificateState, DeliveryState, Reminder, ScanRun
+from ehealth_certs.models import AdminDigest, DeliveryState, Reminder, ScanRun
+from ehealth_certs.revocation_check import certificates_to_check
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +82,7 @@ def check_revocation() -> dict:
     max_age_days = settings.HEALTHZ_MAX_REVOCATION_CHECK_AGE_DAYS
     since = timezone.now() - timedelta(days=max_age_days)
     stale = (
-        Certificate.objects.filter(state=CertificateState.ACTIVE, practitioner__is_active=True)
-        .exclude(ocsp_url="")
+        certificates_to_check()
         .filter(Q(revocation_confirmed_at__lt=since) | Q(revocation_confirmed_at__isnull=True, uploaded_at__lt=since))
         .count()
     )
