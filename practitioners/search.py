@@ -5,10 +5,9 @@ A record keeps its searchable text in ``Practitioner.search_text`` (filled by ``
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 
-NUMBER_SEPARATORS = re.compile(r"[\s./-]")
+from .identifiers import normalize as without_separators
 
 
 def normalise(text: str) -> str:
@@ -24,7 +23,7 @@ def search_text(*values: str) -> str:
 
 def as_number(term: str) -> str | None:
     """The digits of a term typed as a number ("5/38861", "0566.988.259", "85.07.30-033.28"), else None."""
-    digits = NUMBER_SEPARATORS.sub("", term)
+    digits = without_separators(term)
     return digits if digits.isdigit() else None
 
 
