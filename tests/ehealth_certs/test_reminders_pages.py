@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
@@ -167,6 +168,20 @@ def test_overview_runs_a_constant_number_of_queries(client, administrator):
     with CaptureQueriesContext(connection) as many:
         assert client.get(OVERVIEW).status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_reminder_log_page_links_keep_the_filter(client, administrator):
+    for i in range(26):  # one page of the log holds 25
+        record = make_practitioner(niss="", last_name=f"P{i:03d}", email=f"p{i}@example.be", birth_date=None, sex="")
+        certificate = make_certificate(record, days(40), now=timezone.now())
+        Reminder.objects.create(certificate=certificate, threshold="30d", recipient_email=record.email)
+    client.force_login(administrator)
+
+    page = client.get(OVERVIEW, {"show": "expiring", "log_page": "1"}).content.decode()
+
+    [following] = re.findall(r'<a class="page-link" href="([^"]*)">Next</a>', page)
+    query = parse_qs(urlsplit(following.replace("&amp;", "&")).query)
+    assert query["show"] == ["expiring"] and query["log_page"] == ["2"] and query.get("page", ["1"]) == ["1"]
 
 
 def test_overview_pages_are_bounded(client, administrator):

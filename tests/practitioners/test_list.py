@@ -1,6 +1,7 @@
 """The registry list: what the page's rows carry, its default filter, its sorting and its form."""
 import datetime
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -173,3 +174,15 @@ def test_column_headers_sort_both_ways_and_keep_the_search(client, front_desk):
     assert [p.last_name for p in response.context["practitioners"] if p.birth_date] == ["Beta", "Alpha"]
     assert 'aria-sort="ascending"><a href="?q=ann&amp;ordering=-birth_date">Date of birth' in response.content.decode()
     assert "aria-sort" not in header(response.content.decode(), "Name")
+
+
+def test_the_page_links_keep_the_search_the_filters_and_the_page_size(client, front_desk):
+    for number in range(3):
+        make_practitioner(niss="", last_name=f"Peeters{number}")
+    make_practitioner(niss="", last_name="Other")
+    client.force_login(front_desk)
+
+    page = client.get(reverse("practitioners:list"), {"q": "peeters", "page_size": "2", "page": "2"}).content.decode()
+
+    [previous] = re.findall(r'<a class="page-link" href="([^"]*)">Previous</a>', page)
+    assert parse_qs(urlsplit(previous.replace("&amp;", "&")).query) == {"q": ["peeters"], "page_size": ["2"], "page": ["1"]}
