@@ -5,7 +5,7 @@ import csv
 from datetime import datetime
 from typing import TextIO
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Case, F, OuterRef, QuerySet, Subquery, When
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -35,13 +35,14 @@ def chosen_filter(value: str | None) -> str:
 
 def overview_records(show: str, now: datetime | None = None) -> QuerySet[Practitioner]:
     """Active records with their certificate status and, without an active certificate, when the
-    last one was revoked (``revoked_at``); the soonest expiry first, records without one last."""
+    last one was revoked (``revoked_at``, else None); the soonest expiry first, records without one last."""
     revoked = Certificate.objects.filter(practitioner=OuterRef("pk"), state=CertificateState.REVOKED)
+    last_revoked_at = Subquery(revoked.order_by("-revoked_at", "-pk").values("revoked_at")[:1])
     records = selectors.with_certificate_status(Practitioner.objects.filter(is_active=True), now).annotate(
-        revoked_at=Subquery(revoked.order_by("-revoked_at", "-pk").values("revoked_at")[:1]),
+        revoked_at=Case(When(certificate_not_after__isnull=True, then=last_revoked_at)),
     )
     if show == REVOKED:
-        records = records.filter(Exists(revoked), certificate_not_after__isnull=True)
+        records = records.filter(revoked_at__isnull=False)
     elif show != ALL:
         records = records.filter(certificate_status=show)
     return records.order_by(F("certificate_not_after").asc(nulls_last=True), "last_name", "first_names", "pk")
@@ -61,9 +62,9 @@ def export_overview_csv(out: TextIO, show: str, now: datetime | None = None) -> 
     )  # fmt: skip
     count = 0
     for record in overview_records(show, now).iterator(chunk_size=1000):
-        revoked_at = record.revoked_at if record.certificate_not_after is None else None
         cells = [str(record), format_niss(record.niss) if record.niss else "", record.email,
-                 str(STATUS_LABELS[record.certificate_status]), _date(record.certificate_not_after), _date(revoked_at)]  # fmt: skip
+                 str(STATUS_LABELS[record.certificate_status]), _date(record.certificate_not_after),
+                 _date(record.revoked_at)]  # fmt: skip
         writer.writerow([safe_cell(cell) for cell in cells])
         count += 1
     return count
