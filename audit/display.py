@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ehealth_certs.models import CertificateState, RevocationReason, UploadChannel
-from ehealth_certs.password_policy import RULES
+from ehealth_certs.keystore.password_policy import RULES
 from ehealth_certs.refusal_reasons import refusal_reason
-from ehealth_certs.validation import REVOCATION_REASONS, revocation_reason_label
+from ehealth_certs.keystore.validation import REVOCATION_REASONS, revocation_reason_label
 
 from .models import AuditEvent, EventKind
 

@@ -8,7 +8,7 @@ are spread evenly from 30 days ago to 3 years ahead, as eHealth's 3-year certifi
 a tenth are due (inside the 3-month window or expired). Then, each in a fresh process (so that peak
 memory is the scan's own):
 
-- ``scan``: ``reminders.scan_expiring(now)``, what beat's daily task and the cron command run;
+- ``scan``: ``scan.scan_expiring(now)``, what beat's daily task and the cron command run;
 - ``scan again``: the same a second time (idempotent: nothing new to record);
 - ``all due``: every active certificate moved inside the window (one UPDATE), reminders emptied,
   then the scan: the worst case, every certificate owed a reminder at once;
@@ -71,8 +71,9 @@ def measure(kind: str) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from ehealth_certs import conf, reminders
-    from ehealth_certs.validation import add_months
+    from ehealth_certs import conf
+    from ehealth_certs.reminders import scan
+    from ehealth_certs.keystore.validation import add_months
 
     now = timezone.now()
     with connection.cursor() as cursor:  # connect and warm the catalogue outside the figures
@@ -90,7 +91,7 @@ def measure(kind: str) -> dict:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with connection.execute_wrapper(count):
         started = time.perf_counter()
-        result = reminders.scan_expiring(now)
+        result = scan.scan_expiring(now)
         wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
 
@@ -114,7 +115,7 @@ def measure_enqueue() -> dict:
     """In this (fresh) process: one delivery task per owed row pushed to Redis, as beat's scan task does."""
     import redis
 
-    from ehealth_certs import tasks
+    from ehealth_certs.reminders import tasks
 
     broker = redis.Redis.from_url(BROKER_URL)
     broker.flushdb()

@@ -49,8 +49,8 @@ def main() -> None:
     from cryptography.hazmat.backends.openssl.backend import backend
     from cryptography.hazmat.primitives.serialization import pkcs12
 
-    from ehealth_certs.trust import TrustSettings
-    from ehealth_certs.validation import ExpectedIdentity, validate_keystore
+    from ehealth_certs.keystore.trust import TrustSettings
+    from ehealth_certs.keystore.validation import ExpectedIdentity, validate_keystore
     from tests import pki
 
     _common.header("Keystore validation (benchmark 2)")

@@ -3,7 +3,7 @@
     .venv/bin/python bench/reminder_throughput.py [--reminders 5000]
 
 The database ``oxygen_bench_mail`` is recreated with 5,000 practitioners whose certificate expires
-within 3 months; the scan (``reminders.scan_expiring``) records 5,000 owed reminders. An SMTP sink
+within 3 months; the scan (``scan.scan_expiring``) records 5,000 owed scan. An SMTP sink
 (aiosmtpd, in this process, counting messages) receives the mails. Each run resets the reminders to
 pending, then delivers all of them and reports mails per second from the start of delivery to the
 last message received:
@@ -57,11 +57,11 @@ def seed(count: int) -> None:
     from django.utils import timezone
 
     from bench import seed as seeding
-    from ehealth_certs import reminders
+    from ehealth_certs.reminders import scan
 
     records = seeding.practitioners(count, inactive_share=0)  # every record active: each gets its reminder
     seeding.certificates(records, now=timezone.now(), due_fraction=1.0)
-    created = len(reminders.scan_expiring().reminders)
+    created = len(scan.scan_expiring().reminders)
     assert created == count, created
     print(f"seeded {count} practitioners with a certificate due; the scan recorded {created} reminders", flush=True)
 
@@ -128,7 +128,7 @@ def run_command(sink: CountingSink, count: int, timeout: float) -> float:
 
 
 def run_celery(sink: CountingSink, count: int, workers: int, timeout: float) -> tuple[float, float]:
-    from ehealth_certs import tasks
+    from ehealth_certs.reminders import tasks
 
     reset()
     flush_broker()

@@ -5,7 +5,7 @@ the admin lists them for administrators and does not add, change or delete them.
 """
 from django.contrib import admin
 
-from .models import AdminDigest, Certificate, CertificateEntry, Reminder, ScanRun, stored_bytes
+from ehealth_certs.models import AdminDigest, Certificate, CertificateEntry, Reminder, ScanRun, stored_bytes
 
 
 class ReadOnlyAdminMixin:

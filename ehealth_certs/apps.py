@@ -8,4 +8,4 @@ class EhealthCertsConfig(AppConfig):
     verbose_name = _("eHealth certificates")
 
     def ready(self) -> None:
-        from . import conf  # noqa: F401  registers the CA bundle system check
+        from ehealth_certs import conf

@@ -16,8 +16,8 @@ import os
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
-from .ocsp import OcspSettings
-from .trust import TrustSettings, default_anchors, load_ca_bundle
+from ehealth_certs.keystore.ocsp import OcspSettings
+from ehealth_certs.keystore.trust import TrustSettings, default_anchors, load_ca_bundle
 
 logger = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from practitioners.models import Practitioner
 
-from .models import Certificate, UploadChannel
-from .pkcs12 import KeystoreEntry, build_keystore
-from .services import import_keystore
+from ehealth_certs.models import Certificate, UploadChannel
+from ehealth_certs.keystore.pkcs12 import KeystoreEntry, build_keystore
+from ehealth_certs.lifecycle.keystore_import import import_keystore
 
 DEMO_KEYSTORE_PASSWORD = "demo-keystore-2026"
 CA_CERTIFICATE_FILE = "ca-acceptance.pem"

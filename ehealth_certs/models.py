@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from practitioners.models import Practitioner
 
-from . import reminder_thresholds, validation
-from .validation import REVOCATION_REASONS, RevocationStatus, revocation_reason_label
+from ehealth_certs.reminders import thresholds
+from ehealth_certs.keystore import validation
+from ehealth_certs.keystore.validation import REVOCATION_REASONS, RevocationStatus, revocation_reason_label
 
 
 class CertificateState(models.TextChoices):
@@ -376,7 +377,7 @@ class Reminder(Delivery):
         constraints = [
             models.UniqueConstraint(fields=["certificate", "threshold"], name="reminder_once_per_certificate_threshold"),
             models.CheckConstraint(
-                condition=Q(threshold__in=[reminder_thresholds.WINDOW, reminder_thresholds.EXPIRED]) | Q(threshold__regex=r"^[0-9]{1,4}d$"),
+                condition=Q(threshold__in=[thresholds.WINDOW, thresholds.EXPIRED]) | Q(threshold__regex=r"^[0-9]{1,4}d$"),
                 name="reminder_threshold_known",
             ),
             models.CheckConstraint(condition=Q(state__in=DeliveryState.values), name="reminder_state_known"),

@@ -14,8 +14,8 @@ from practitioners.identifiers import format_niss
 from practitioners.models import Practitioner
 from practitioners.registry_csv import BOM, EXPORT_DELIMITER, safe_cell
 
-from . import selectors
-from .models import Certificate, CertificateState
+from ehealth_certs import selectors
+from ehealth_certs.models import Certificate, CertificateState
 
 ALL, REVOKED = "all", "revoked"
 FILTERS = (

@@ -1,6 +1,6 @@
 """Why a keystore import or a keystore password change was refused, in a few words for people.
 
-The services keep machine codes (``validation.ErrorCode``, ``services.THROTTLED``/``CONFLICT``,
+The services keep machine codes (``validation.ErrorCode``, ``keystore_import.THROTTLED``/``CONFLICT``,
 ``password_change``'s codes, an eID error's ``code``) in the audit log's details; the log page shows
 these words instead, in the reader's language.
 """
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from . import eid, password_change, services
-from .validation import ErrorCode
+from eid import card
+from ehealth_certs.lifecycle import keystore_import, password_change
+from ehealth_certs.keystore.validation import ErrorCode
 
 REASONS = {
     ErrorCode.TOO_LARGE: _("file too large for a keystore"),
@@ -30,8 +31,8 @@ REASONS = {
     ErrorCode.IDENTITY_MISMATCH: _("the certificate belongs to someone else"),
     ErrorCode.OLDER_THAN_ACTIVE: _("not more recent than the current certificate"),
     ErrorCode.REVOKED: _("certificate revoked by the certification authority"),
-    services.THROTTLED: _("too many attempts: try again later"),
-    services.CONFLICT: _("another certificate was imported at the same moment"),
+    keystore_import.THROTTLED: _("too many attempts: try again later"),
+    keystore_import.CONFLICT: _("another certificate was imported at the same moment"),
     password_change.POLICY: _("the new password does not follow the eHealth rules"),
     password_change.UNCHANGED: _("the new password is the same as the current one"),
     password_change.NOT_ACTIVE: _("the certificate is no longer the active one"),
@@ -42,7 +43,7 @@ _UNKNOWN = _("refused for another reason")
 
 
 def _eid_messages() -> dict[str, object]:
-    errors = [eid.EidError, *eid.EidError.__subclasses__()]
+    errors = [card.EidError, *card.EidError.__subclasses__()]
     return {error.code: error.default_message for error in errors}
 
 

@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from practitioners.models import Practitioner
 
-from . import conf
-from .models import Certificate, CertificateState, stored_bytes
-from .validation import add_months
+from ehealth_certs import conf
+from ehealth_certs.models import Certificate, CertificateState, stored_bytes
+from ehealth_certs.keystore.validation import add_months
 
 NONE, VALID, EXPIRING, EXPIRED = "none", "valid", "expiring", "expired"
 STATUS_CHOICES = (

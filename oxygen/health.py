@@ -35,7 +35,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ehealth_certs.models import AdminDigest, DeliveryState, Reminder, ScanRun
-from ehealth_certs.revocation_check import certificates_to_check
+from ehealth_certs.reminders.revocation_check import certificates_to_check
 
 logger = logging.getLogger(__name__)
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "practitioners",
     "ehealth_certs",
+    "eid",
     "audit",
     "axes",
     "csp",
@@ -193,6 +194,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_IMPORTS = ("ehealth_certs.reminders.tasks",)  # autodiscovery looks only for <app>.tasks
 
 # Sessions expire after a working day without activity, and when the browser closes.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)

@@ -13,9 +13,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", user_language.set_language, name="set_language"),
     path("practitioners/", include("practitioners.urls")),
-    path("practitioners/<uuid:public_id>/certificate/", include("ehealth_certs.urls")),
-    path("practitioners/eid/", include("ehealth_certs.eid_urls")),
-    path("certificates/", include("ehealth_certs.overview_urls")),
+    path("", include("ehealth_certs.urls")),
+    path("", include("eid.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,7 +14,7 @@ other tokens (EC keys, missing certificates, no initialised token, fewer mechani
 
 Each token has its own ``softhsm2.conf`` and token directory. SoftHSM reads ``SOFTHSM2_CONF`` in
 ``C_Initialize``: the fixtures set it (monkeypatch) to the last created token, which works in
-process because ``ehealth_certs.eid`` loads and finalises the module on every call. Code that
+process because ``eid.card`` loads and finalises the module on every call. Code that
 keeps the module loaded (a long-lived ``PyKCS11Lib``) pins the first configuration: run it in
 a subprocess with ``env=token.env()`` (which also sets ``EID_PKCS11_MODULE``), e.g.
 ``subprocess.run([sys.executable, "manage.py", "eid", "read"], env=token.env())``.

@@ -16,7 +16,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
 
-from ehealth_certs import password_change, reminders, services
+from ehealth_certs.lifecycle import keystore_import, password_change
+from ehealth_certs.reminders import scan
 from tests.ehealth_certs.keystores import (
     OTHER_SSIN,
     PASSWORD,
@@ -64,14 +65,14 @@ EXPECTED = {
     # the one-time download belongs to the user who changed the password: 410 for anybody else
     "ehealth_certs:download": {"GET": row(LOGIN, 403, 200, 403, 410), "POST": row(LOGIN, 403, 405, 403, 405)},
     "ehealth_certs:download_file": {"GET": row(LOGIN, 403, 200, 403, ELSEWHERE), "POST": row(LOGIN, 403, 405, 403, 405)},
-    "ehealth_certs:eid": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, 200, 200, 403, 200)},
+    "eid:record": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, 200, 200, 403, 200)},
     # a new record from the eID card: the registry's managers
-    "ehealth_certs_eid:read": {"GET": row(LOGIN, 200, 403, 403, 200), "POST": row(LOGIN, 200, 403, 403, 200)},
-    "ehealth_certs_eid:create": {"GET": row(LOGIN, ELSEWHERE, 403, 403, ELSEWHERE), "POST": row(LOGIN, 200, 403, 403, 200)},
+    "eid:read": {"GET": row(LOGIN, 200, 403, 403, 200), "POST": row(LOGIN, 200, 403, 403, 200)},
+    "eid:create": {"GET": row(LOGIN, ELSEWHERE, 403, 403, ELSEWHERE), "POST": row(LOGIN, 200, 403, 403, 200)},
     # administrators' pages
-    "certificates:overview": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
-    "certificates:print": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
-    "certificates:export": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
+    "ehealth_certs:overview": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
+    "ehealth_certs:overview_print": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
+    "ehealth_certs:overview_export": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
     "audit:list": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
 }
 # URL keyword arguments that are not UUIDs, and how the views check them (tested below).
@@ -119,15 +120,15 @@ def _fast_password_hashing(settings):
 @pytest.fixture
 def world(front_desk, administrator, practitioner_user, practitioner_record, other_practitioner_user, other_record) -> World:
     """A and B each hold a certificate expiring in 20 days (so reminders exist); A has a pending download."""
-    a_certificate = services.import_keystore(
+    a_certificate = keystore_import.import_keystore(
         practitioner_record, person_keystore(not_after_days=20), PASSWORD, source_name="a.p12"
     ).certificate
-    b_certificate = services.import_keystore(
+    b_certificate = keystore_import.import_keystore(
         other_record, person_keystore(ssin=OTHER_SSIN, not_after_days=20), PASSWORD, source_name="b.p12"
     ).certificate
     assert a_certificate is not None and b_certificate is not None
     token = password_change.create_download(practitioner_user, practitioner_record, person_keystore(), "a.p12")
-    reminders.scan_expiring()
+    scan.scan_expiring()
     users = {"anonymous": None, "front_desk": front_desk, "practitioner_a": practitioner_user,
              "practitioner_b": other_practitioner_user, "administrator": administrator}  # fmt: skip
     kwargs = {"public_id": practitioner_record.public_id, "certificate_id": a_certificate.public_id, "token": token}

@@ -16,7 +16,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ehealth_certs import services
+from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import RenewalStep, RevocationReason
 from tests.ehealth_certs.keystores import (
     PASSWORD,
@@ -50,7 +50,7 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def certificate(practitioner_record):
-    return services.import_keystore(practitioner_record, person_keystore(), PASSWORD, source_name="k.p12").certificate
+    return keystore_import.import_keystore(practitioner_record, person_keystore(), PASSWORD, source_name="k.p12").certificate
 
 
 def check(response, before, sent: dict) -> None:
@@ -163,7 +163,7 @@ def test_audit_filters(client, administrator, params):
 @given(params=st.fixed_dictionaries({name: TEXT for name in ("page", "log_page")}))
 def test_certificates_overview_pages(client, administrator, params):
     client.force_login(administrator)
-    get(client, reverse("certificates:overview"), params)
+    get(client, reverse("ehealth_certs:overview"), params)
 
 
 # --------------------------------------------------------------------------- keystores and their life cycle
@@ -222,5 +222,5 @@ def test_renewal_tick(client, practitioner_user, practitioner_record, certificat
 @given(pin=TEXT, action=st.one_of(TEXT, st.just("prove"), st.just("read")))
 def test_eid_pin_form(client, practitioner_user, practitioner_record, pin, action):
     client.force_login(practitioner_user)
-    url = reverse("ehealth_certs:eid", kwargs={"public_id": practitioner_record.public_id})
+    url = reverse("eid:record", kwargs={"public_id": practitioner_record.public_id})
     post(client, url, {"pin": pin, "action": action})

@@ -24,8 +24,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from ehealth_certs.models import Certificate, Reminder
-from ehealth_certs.reminder_mail import practitioner_message
-from ehealth_certs.reminder_thresholds import EXPIRED, WINDOW
+from ehealth_certs.reminders.mail import practitioner_message
+from ehealth_certs.reminders.thresholds import EXPIRED, WINDOW
 from practitioners.identifiers import validate_niss
 from practitioners.models import Practitioner
 

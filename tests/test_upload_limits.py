@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from ehealth_certs.models import Certificate
-from ehealth_certs.services import FILE_NAME_MAX_LENGTH
+from ehealth_certs.lifecycle.keystore_import import FILE_NAME_MAX_LENGTH
 from practitioners.models import Practitioner
 from tests.ehealth_certs.keystores import (
     PASSWORD,

@@ -8,7 +8,7 @@ from audit.display import event_details, event_summary
 from audit.models import AuditEvent, EventKind
 from audit.services import record_event
 from ehealth_certs.refusal_reasons import REASONS, refusal_reason
-from ehealth_certs.validation import ErrorCode
+from ehealth_certs.keystore.validation import ErrorCode
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ehealth_certs import reminders, services
+from ehealth_certs.reminders import scan
+from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import Certificate, CertificateState
 from practitioners.models import Practitioner
 from tests.e2e.conftest import choose, log_in, on_main_screen, pick_file, screenshot, type_into
@@ -158,7 +159,7 @@ def test_practitioner_imports_their_keystore_after_a_wrong_password(page, practi
 
 
 def test_practitioner_changes_the_keystore_password_watching_the_checks_turn_green(page, practitioner_user, practitioner_record):
-    outcome = services.import_keystore(practitioner_record, person_keystore(), PASSWORD, source_name=KEYSTORE_NAME)
+    outcome = keystore_import.import_keystore(practitioner_record, person_keystore(), PASSWORD, source_name=KEYSTORE_NAME)
     assert outcome.certificate is not None
     log_in(page, practitioner_user.username)
     open_own_certificate_tab(page)
@@ -207,9 +208,9 @@ def test_administrator_sees_the_notice_the_overview_and_the_reminder_log(page, a
 
     for record, ssin in ((practitioner_record, practitioner_record.niss), (other_record, OTHER_SSIN)):
         keystore = person_keystore(ssin=ssin, not_after_days=20)
-        assert services.import_keystore(record, keystore, PASSWORD, source_name="k.p12").certificate is not None
-    scan = reminders.scan_expiring()
-    assert len(scan.reminders) == 2
+        assert keystore_import.import_keystore(record, keystore, PASSWORD, source_name="k.p12").certificate is not None
+    result = scan.scan_expiring()
+    assert len(result.reminders) == 2
 
     log_in(page, administrator.username)
     expect(shown(page, "2 certificates expire within 3 months")).to_be_visible()
@@ -315,7 +316,7 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
 
 
 def test_every_visible_input_of_the_main_pages_has_a_label(page, front_desk, administrator, practitioner_user, practitioner_record):
-    services.import_keystore(practitioner_record, person_keystore(), PASSWORD, source_name=KEYSTORE_NAME)
+    keystore_import.import_keystore(practitioner_record, person_keystore(), PASSWORD, source_name=KEYSTORE_NAME)
     record = practitioner_record.public_id
     certificate = Certificate.objects.get().public_id
     pages = {

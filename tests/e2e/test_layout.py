@@ -17,7 +17,8 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from ehealth_certs import password_change, reminders, renewal, revocation, services
+from ehealth_certs.lifecycle import keystore_import, password_change, renewal, revocation
+from ehealth_certs.reminders import scan
 from ehealth_certs.models import RenewalStep, RevocationReason
 from practitioners.demo import make_niss
 from tests.conftest import add_period, make_practitioner
@@ -80,14 +81,14 @@ def world(front_desk, administrator, practitioner_user, practitioner_record, oth
     a refused import. B: a revoked certificate. C: an expired one. A few more records for the list."""
     add_period(practitioner_record, end_date=datetime.date(2019, 12, 31), conventioned=False)
     add_period(practitioner_record, start_date=datetime.date(2020, 1, 1))
-    services.import_keystore(practitioner_record, person_keystore(), "not-the-password", source_name="a.p12")
-    current = services.import_keystore(
+    keystore_import.import_keystore(practitioner_record, person_keystore(), "not-the-password", source_name="a.p12")
+    current = keystore_import.import_keystore(
         practitioner_record, person_keystore(not_after_days=20), PASSWORD, source_name="SSIN=85073003328 20250314-101500.p12"
     ).certificate
     assert renewal.tick_step(current, RenewalStep.RENEW, user=practitioner_user)
     token = password_change.create_download(practitioner_user, practitioner_record, person_keystore(), "a.p12")
 
-    revoked = services.import_keystore(other_record, person_keystore(ssin=OTHER_SSIN), PASSWORD, source_name="b.p12").certificate
+    revoked = keystore_import.import_keystore(other_record, person_keystore(ssin=OTHER_SSIN), PASSWORD, source_name="b.p12").certificate
     assert revocation.revoke_certificate(
         revoked,
         revocation.Revocation(RevocationReason.KEYSTORE_LOST, NOW.date(), "Ordinateur volé au cabinet"),
@@ -99,7 +100,7 @@ def world(front_desk, administrator, practitioner_user, practitioner_record, oth
         last_name="Van den Broeck-Vandenberghe", first_names="Anne-Catherine Marie", birth_date=birth, sex="F",
         niss=make_niss(birth, "F", 4), email="anne-catherine.vandenbroeck@kinesitherapie-example.be", language="fr",
     )
-    expired = services.import_keystore(
+    expired = keystore_import.import_keystore(
         expired_record, person_keystore(ssin=expired_record.niss, not_before_days=-400, not_after_days=-3), PASSWORD,
         source_name="c.p12", now=NOW - datetime.timedelta(days=30),
     ).certificate
@@ -107,7 +108,7 @@ def world(front_desk, administrator, practitioner_user, practitioner_record, oth
     for index, name in enumerate(("Janssens", "Maes", "Jacobs", "Mertens", "Willems"), start=1):
         make_practitioner(last_name=name, first_names="Test", birth_date=datetime.date(1980 + index, 1, 1),
                           sex="M", niss=make_niss(datetime.date(1980 + index, 1, 1), "M", index), email="")
-    reminders.scan_expiring()
+    scan.scan_expiring()
     kwargs = {"public_id": practitioner_record.public_id, "certificate_id": current.public_id, "token": token}
     return World(kwargs, other_record, revoked, expired_record, expired)
 

@@ -8,7 +8,7 @@ import datetime
 import pytest
 from playwright.sync_api import expect
 
-from ehealth_certs import services
+from ehealth_certs.lifecycle import keystore_import
 from practitioners.models import InamiPeriod
 from tests.conftest import add_period
 from tests.e2e.conftest import log_in, screenshot
@@ -34,7 +34,7 @@ def viewport(request, page):
 @pytest.fixture
 def record_with_certificate(practitioner_record):
     add_period(practitioner_record, end_date=datetime.date(2019, 12, 31), conventioned=False)
-    outcome = services.import_keystore(
+    outcome = keystore_import.import_keystore(
         practitioner_record, person_keystore(not_after_days=60), PASSWORD, source_name=KEYSTORE_NAME
     )
     assert outcome.imported, outcome.message

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ehealth_certs.trust import TrustSettings
+from ehealth_certs.keystore.trust import TrustSettings
 from tests import pki
 from tests.ocsp_responder import ocsp_responder, silent_responder  # noqa: F401 (fixtures)
 
@@ -77,7 +77,7 @@ def java_keystores(
 
 @pytest.fixture(scope="session")
 def python_keystore(store_entries: list[pki.StoreEntry]) -> bytes:
-    """The same content written by ehealth_certs.pkcs12.build_keystore (fast)."""
+    """The same content written by ehealth_certs.keystore.pkcs12.build_keystore (fast)."""
     return pki.python_keystore(store_entries)
 
 
@@ -133,14 +133,14 @@ def transactions_open_during_validation(monkeypatch: pytest.MonkeyPatch) -> list
     """Filled with ``connection.in_atomic_block`` each time the import service validates a keystore."""
     from django.db import connection
 
-    from ehealth_certs import services
+    from ehealth_certs.lifecycle import keystore_import
 
     seen: list[bool] = []
-    validate = services.validate_keystore
+    validate = keystore_import.validate_keystore
 
     def observed(*arguments, **options):
         seen.append(connection.in_atomic_block)
         return validate(*arguments, **options)
 
-    monkeypatch.setattr(services, "validate_keystore", observed)
+    monkeypatch.setattr(keystore_import, "validate_keystore", observed)
     return seen

@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ehealth_certs import services
+from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.management.commands.keystore import os_user_name
 from ehealth_certs.models import Certificate, CertificateState
 from tests import pki
@@ -144,7 +144,7 @@ def test_import_stores_the_certificate_with_the_command_line_as_uploader(tmp_pat
     assert certificate.uploaded_via == "cli" and certificate.uploaded_by is None
     assert certificate.uploaded_by_name == os_user_name()
     assert certificate.file_name == Path(path).name
-    assert services.stored_keystore(certificate) == person_keystore()
+    assert keystore_import.stored_keystore(certificate) == person_keystore()
 
 
 @pytest.mark.django_db
@@ -170,7 +170,7 @@ def test_import_is_throttled_per_record(tmp_path, practitioner_record):
 
     assert status == 1
     data = json.loads(out)
-    assert data["error"] == services.THROTTLED and data["retry_after"]
+    assert data["error"] == keystore_import.THROTTLED and data["retry_after"]
     assert not Certificate.objects.exists()
 
 
@@ -197,7 +197,7 @@ def test_reencrypt_uses_the_first_key(tmp_path, settings, practitioner_record):
 
     assert status == 0 and "1 keystore" in out
     settings.KEYSTORE_ENCRYPTION_KEY = [new_key]
-    assert services.stored_keystore(Certificate.objects.get()) == person_keystore()
+    assert keystore_import.stored_keystore(Certificate.objects.get()) == person_keystore()
 
 
 # --------------------------------------------------------------------------- the real process: exit statuses

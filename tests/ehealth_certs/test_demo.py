@@ -10,7 +10,7 @@ from django.utils import timezone
 from ehealth_certs.demo import DEMO_KEYSTORE_PASSWORD, seed_demo_certificates
 from ehealth_certs.models import Certificate
 from ehealth_certs.selectors import status_for
-from ehealth_certs.services import import_keystore, validate_for_inspection
+from ehealth_certs.lifecycle.keystore_import import import_keystore, validate_for_inspection
 from practitioners.demo import seed_demo_practice
 from practitioners.models import Practitioner
 

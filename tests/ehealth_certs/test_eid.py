@@ -1,4 +1,4 @@
-"""ehealth_certs.eid against a real PKCS#11 token (SoftHSM2), see tests/softhsm.py."""
+"""eid.card against a real PKCS#11 token (SoftHSM2), see tests/softhsm.py."""
 
 import subprocess
 import sys
@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.utils import translation
 
-from ehealth_certs import eid
+from eid import card
 from tests import softhsm
 from tests.softhsm import softhsm_factory, softhsm_token  # noqa: F401  (fixtures)
 
@@ -28,7 +28,7 @@ def _english_messages() -> Iterator[None]:
 
 
 def test_read_holder_from_authentication_certificate(softhsm_token):
-    holder = eid.read_authentication_certificate(softhsm_token.module_path)
+    holder = card.read_authentication_certificate(softhsm_token.module_path)
 
     assert holder.niss == "85073003328"
     assert holder.last_name == "Peeters"
@@ -42,13 +42,13 @@ def test_niss_keeps_digits_only(softhsm_factory):
     identity = softhsm.EidIdentity(niss="85.07.30-033.28")
     token = softhsm_factory.create(identity=identity)
 
-    assert eid.read_authentication_certificate(token.module_path).niss == "85073003328"
+    assert card.read_authentication_certificate(token.module_path).niss == "85073003328"
 
 
 def test_authentication_label_falls_back_to_case_insensitive_match(softhsm_factory):
     token = softhsm_factory.create(labels=("Signature", "authentication"))
 
-    holder = eid.read_authentication_certificate(token.module_path)
+    holder = card.read_authentication_certificate(token.module_path)
 
     assert holder.certificate == token.certificates["authentication"]
 
@@ -56,19 +56,19 @@ def test_authentication_label_falls_back_to_case_insensitive_match(softhsm_facto
 def test_proof_of_possession_with_right_pin(softhsm_token, monkeypatch):
     signed = _record_signatures(monkeypatch)
 
-    holder = eid.prove_possession(softhsm_token.module_path, softhsm_token.pin)
+    holder = card.prove_possession(softhsm_token.module_path, softhsm_token.pin)
 
     assert holder.niss == "85073003328"
     assert signed == [PyKCS11.CKM_SHA256_RSA_PKCS]
     # the session was logged out and closed: the card can be used again
-    assert eid.prove_possession(softhsm_token.module_path, softhsm_token.pin).niss == holder.niss
+    assert card.prove_possession(softhsm_token.module_path, softhsm_token.pin).niss == holder.niss
 
 
 def test_proof_falls_back_to_raw_rsa_when_sha256_rsa_is_not_offered(softhsm_factory, monkeypatch):
     token = softhsm_factory.create(only_mechanisms=["CKM_RSA_PKCS"])
     signed = _record_signatures(monkeypatch)
 
-    assert eid.prove_possession(token.module_path, token.pin).niss == "85073003328"
+    assert card.prove_possession(token.module_path, token.pin).niss == "85073003328"
     assert signed == [PyKCS11.CKM_RSA_PKCS]
 
 
@@ -76,7 +76,7 @@ def test_proof_with_ec_key_like_recent_cards(softhsm_factory, monkeypatch):
     token = softhsm_factory.create(key_type="ec")
     signed = _record_signatures(monkeypatch)
 
-    holder = eid.prove_possession(token.module_path, token.pin)
+    holder = card.prove_possession(token.module_path, token.pin)
 
     assert isinstance(holder.certificate.public_key(), ec.EllipticCurvePublicKey)
     assert signed == [PyKCS11.CKM_ECDSA]  # SoftHSM 2.6 offers no CKM_ECDSA_SHA256
@@ -85,15 +85,15 @@ def test_proof_with_ec_key_like_recent_cards(softhsm_factory, monkeypatch):
 def test_signature_not_matching_certificate(softhsm_token, monkeypatch):
     monkeypatch.setattr(PyKCS11.Session, "sign", lambda self, key, data, mecha: [0] * 256)
 
-    with pytest.raises(eid.SignatureInvalidError) as excinfo:
-        eid.prove_possession(softhsm_token.module_path, softhsm_token.pin)
+    with pytest.raises(card.SignatureInvalidError) as excinfo:
+        card.prove_possession(softhsm_token.module_path, softhsm_token.pin)
 
     assert excinfo.value.code == "signature_invalid"
 
 
 def test_wrong_pin(softhsm_token):
-    with pytest.raises(eid.WrongPinError) as excinfo:
-        eid.prove_possession(softhsm_token.module_path, "9999")
+    with pytest.raises(card.WrongPinError) as excinfo:
+        card.prove_possession(softhsm_token.module_path, "9999")
 
     error = excinfo.value
     assert error.code == "wrong_pin"
@@ -103,12 +103,12 @@ def test_wrong_pin(softhsm_token):
     assert error.pin_count_low is True
     assert str(error.message) == "Wrong PIN. Few attempts are left before the PIN is blocked."
     assert "CKR_PIN_INCORRECT" in str(error.__cause__)
-    assert eid.prove_possession(softhsm_token.module_path, softhsm_token.pin).niss
+    assert card.prove_possession(softhsm_token.module_path, softhsm_token.pin).niss
 
 
 def test_empty_pin_is_refused_without_asking_the_card(softhsm_token):
-    with pytest.raises(eid.WrongPinError) as excinfo:
-        eid.prove_possession(softhsm_token.module_path, "")
+    with pytest.raises(card.WrongPinError) as excinfo:
+        card.prove_possession(softhsm_token.module_path, "")
 
     assert excinfo.value.__cause__ is None
 
@@ -116,21 +116,21 @@ def test_empty_pin_is_refused_without_asking_the_card(softhsm_token):
 @pytest.mark.parametrize(
     ("flags", "expected_type", "attempts_left"),
     [
-        (PyKCS11.CKF_USER_PIN_FINAL_TRY | PyKCS11.CKF_USER_PIN_COUNT_LOW, eid.WrongPinError, 1),
-        (PyKCS11.CKF_USER_PIN_COUNT_LOW, eid.WrongPinError, None),
-        (0, eid.WrongPinError, None),
-        (PyKCS11.CKF_USER_PIN_LOCKED, eid.PinLockedError, None),
+        (PyKCS11.CKF_USER_PIN_FINAL_TRY | PyKCS11.CKF_USER_PIN_COUNT_LOW, card.WrongPinError, 1),
+        (PyKCS11.CKF_USER_PIN_COUNT_LOW, card.WrongPinError, None),
+        (0, card.WrongPinError, None),
+        (PyKCS11.CKF_USER_PIN_LOCKED, card.PinLockedError, None),
     ],
 )
 def test_refused_pin_error_from_token_flags(flags, expected_type, attempts_left):
-    error = eid._wrong_pin_error(flags)
+    error = card._wrong_pin_error(flags)
 
     assert type(error) is expected_type
     assert getattr(error, "attempts_left", None) == attempts_left
 
 
 def test_final_try_message():
-    assert "One attempt is left" in str(eid.WrongPinError(attempts_left=1).message)
+    assert "One attempt is left" in str(card.WrongPinError(attempts_left=1).message)
 
 
 def test_pin_locked_during_login(softhsm_token, monkeypatch):
@@ -139,15 +139,15 @@ def test_pin_locked_during_login(softhsm_token, monkeypatch):
 
     monkeypatch.setattr(PyKCS11.Session, "login", locked)
 
-    with pytest.raises(eid.PinLockedError) as excinfo:
-        eid.prove_possession(softhsm_token.module_path, softhsm_token.pin)
+    with pytest.raises(card.PinLockedError) as excinfo:
+        card.prove_possession(softhsm_token.module_path, softhsm_token.pin)
 
     assert excinfo.value.code == "pin_locked"
 
 
 def test_module_missing(tmp_path):
-    with pytest.raises(eid.ModuleMissingError) as excinfo:
-        eid.read_authentication_certificate(str(tmp_path / "libbeidpkcs11.so.0"))
+    with pytest.raises(card.ModuleMissingError) as excinfo:
+        card.read_authentication_certificate(str(tmp_path / "libbeidpkcs11.so.0"))
 
     assert excinfo.value.code == "module_missing"
 
@@ -156,15 +156,15 @@ def test_module_not_loadable(tmp_path):
     not_a_library = tmp_path / "libbeidpkcs11.so.0"
     not_a_library.write_text("not a shared object")
 
-    with pytest.raises(eid.ModuleMissingError):
-        eid.read_authentication_certificate(str(not_a_library))
+    with pytest.raises(card.ModuleMissingError):
+        card.read_authentication_certificate(str(not_a_library))
 
 
 def test_no_card_when_no_initialised_token(softhsm_factory):
     token = softhsm_factory.create(initialise=False)
 
-    with pytest.raises(eid.NoCardError) as excinfo:
-        eid.read_authentication_certificate(token.module_path)
+    with pytest.raises(card.NoCardError) as excinfo:
+        card.read_authentication_certificate(token.module_path)
 
     assert excinfo.value.code == "no_card"
 
@@ -172,8 +172,8 @@ def test_no_card_when_no_initialised_token(softhsm_factory):
 def test_no_reader_when_module_reports_no_slot(softhsm_token, monkeypatch):
     monkeypatch.setattr(PyKCS11.PyKCS11Lib, "getSlotList", lambda self, tokenPresent=False: [])
 
-    with pytest.raises(eid.NoReaderError) as excinfo:
-        eid.read_authentication_certificate(softhsm_token.module_path)
+    with pytest.raises(card.NoReaderError) as excinfo:
+        card.read_authentication_certificate(softhsm_token.module_path)
 
     assert excinfo.value.code == "no_reader"
 
@@ -181,8 +181,8 @@ def test_no_reader_when_module_reports_no_slot(softhsm_token, monkeypatch):
 def test_no_authentication_certificate(softhsm_factory):
     token = softhsm_factory.create(labels=("Signature",))
 
-    with pytest.raises(eid.NoCertificateError) as excinfo:
-        eid.prove_possession(token.module_path, token.pin)
+    with pytest.raises(card.NoCertificateError) as excinfo:
+        card.prove_possession(token.module_path, token.pin)
 
     assert excinfo.value.code == "no_certificate"
 
@@ -190,8 +190,8 @@ def test_no_authentication_certificate(softhsm_factory):
 @pytest.mark.parametrize(
     ("return_value", "expected_type"),
     [
-        (PyKCS11.CKR_DEVICE_REMOVED, eid.NoCardError),
-        (PyKCS11.CKR_DEVICE_ERROR, eid.TokenError),
+        (PyKCS11.CKR_DEVICE_REMOVED, card.NoCardError),
+        (PyKCS11.CKR_DEVICE_ERROR, card.TokenError),
     ],
 )
 def test_pkcs11_errors_never_escape(softhsm_token, monkeypatch, return_value, expected_type):
@@ -201,23 +201,23 @@ def test_pkcs11_errors_never_escape(softhsm_token, monkeypatch, return_value, ex
     monkeypatch.setattr(PyKCS11.Session, "findObjects", failing)
 
     with pytest.raises(expected_type) as excinfo:
-        eid.read_authentication_certificate(softhsm_token.module_path)
+        card.read_authentication_certificate(softhsm_token.module_path)
 
     assert excinfo.value.detail == str(PyKCS11.PyKCS11Error(return_value))
 
 
 def test_compare_niss(softhsm_token):
-    holder = eid.read_authentication_certificate(softhsm_token.module_path)
+    holder = card.read_authentication_certificate(softhsm_token.module_path)
 
-    assert eid.compare_niss(holder, "85.07.30-033.28") is None
-    assert str(eid.compare_niss(holder, "85073003427")) == (
+    assert card.compare_niss(holder, "85.07.30-033.28") is None
+    assert str(card.compare_niss(holder, "85073003427")) == (
         "The eID card belongs to national number 85073003328, not to 85073003427."
     )
 
 
 def test_token_is_readable_from_a_subprocess(softhsm_token):
     code = (
-        "import os; from ehealth_certs.eid import read_authentication_certificate; "
+        "import os; from eid.card import read_authentication_certificate; "
         "print(read_authentication_certificate(os.environ['EID_PKCS11_MODULE']).niss)"
     )
     result = subprocess.run(

@@ -34,7 +34,7 @@ def card(softhsm_token, settings):
 
 
 def eid_url(record):
-    return reverse("ehealth_certs:eid", kwargs={"public_id": record.public_id})
+    return reverse("eid:record", kwargs={"public_id": record.public_id})
 
 
 def read(client, record, **data):
@@ -172,9 +172,9 @@ def test_new_record_form_is_filled_from_the_card_and_saved_only_by_the_user(clie
     settings.EID_PKCS11_MODULE = token.module_path
     client.force_login(front_desk)
 
-    response = client.post(reverse("ehealth_certs_eid:read"))
+    response = client.post(reverse("eid:read"))
 
-    assert response.status_code == 302 and response.url == reverse("ehealth_certs_eid:create")
+    assert response.status_code == 302 and response.url == reverse("eid:create")
     assert not Practitioner.objects.exists()  # never saved automatically
     form_page = client.get(response.url).content.decode()
     assert 'value="Dubois"' in form_page and 'value="Marie Anne"' in form_page
@@ -185,16 +185,16 @@ def test_new_record_form_is_filled_from_the_card_and_saved_only_by_the_user(clie
         "contact_type": "provider", "niss": OTHER_NISS, "is_active": "on",
         "periods-TOTAL_FORMS": "0", "periods-INITIAL_FORMS": "0", "periods-MIN_NUM_FORMS": "0", "periods-MAX_NUM_FORMS": "1000",
     }
-    saved = client.post(reverse("ehealth_certs_eid:create"), data)
+    saved = client.post(reverse("eid:create"), data)
     assert saved.status_code == 302
     assert Practitioner.objects.get().niss == OTHER_NISS
-    assert client.get(reverse("ehealth_certs_eid:create")).status_code == 302  # the card's data were used up
+    assert client.get(reverse("eid:create")).status_code == 302  # the card's data were used up
 
 
 def test_new_record_from_a_card_whose_niss_is_already_recorded(client, card, practitioner_record, administrator):
     client.force_login(administrator)
 
-    response = client.post(reverse("ehealth_certs_eid:read"))
+    response = client.post(reverse("eid:read"))
 
     assert response.status_code == 200
     assert "A record already has this NISS" in comparison(response.content.decode())
@@ -206,7 +206,7 @@ def test_new_record_reading_errors(client, settings, tmp_path, administrator):
     settings.EID_PKCS11_MODULE = str(tmp_path / "missing.so")
     client.force_login(administrator)
 
-    page = client.post(reverse("ehealth_certs_eid:read")).content.decode()
+    page = client.post(reverse("eid:read")).content.decode()
 
     assert 'data-error="module_missing"' in page
 
@@ -214,15 +214,15 @@ def test_new_record_reading_errors(client, settings, tmp_path, administrator):
 def test_prefilled_form_without_a_reading_goes_back_to_the_reader(client, administrator):
     client.force_login(administrator)
 
-    assert client.get(reverse("ehealth_certs_eid:create")).url == reverse("ehealth_certs_eid:read")
+    assert client.get(reverse("eid:create")).url == reverse("eid:read")
 
 
 def test_practitioners_cannot_create_records_from_a_card(client, card, practitioner_user):
     client.force_login(practitioner_user)
 
-    assert client.get(reverse("ehealth_certs_eid:read")).status_code == 403
-    assert client.post(reverse("ehealth_certs_eid:read")).status_code == 403
-    assert client.get(reverse("ehealth_certs_eid:create")).status_code == 403
+    assert client.get(reverse("eid:read")).status_code == 403
+    assert client.post(reverse("eid:read")).status_code == 403
+    assert client.get(reverse("eid:create")).status_code == 403
 
 
 def test_front_desk_may_read_the_card_but_never_submit_a_pin(client, card, practitioner_record, front_desk, monkeypatch):

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
-from ehealth_certs import services
+from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import Certificate, EncryptionKeyStatus
 from tests import pki
 from tests.ehealth_certs.keystores import (
@@ -39,7 +39,7 @@ def etk_line(page: str) -> str:
 
 
 def test_import_stores_the_status_and_warns_without_etk(practitioner_record):
-    outcome = services.import_keystore(practitioner_record, keystore_without_etk(), PASSWORD, source_name="x.p12", now=pki.NOW)
+    outcome = keystore_import.import_keystore(practitioner_record, keystore_without_etk(), PASSWORD, source_name="x.p12", now=pki.NOW)
 
     assert outcome.imported and outcome.warnings == ["no_encryption_key"]
     assert outcome.certificate.encryption_key_status == EncryptionKeyStatus.MISSING
@@ -47,7 +47,7 @@ def test_import_stores_the_status_and_warns_without_etk(practitioner_record):
     messages = {}
     for language in ("en", "fr", "nl"):
         with translation.override(language):
-            messages[language] = services.warning_message("no_encryption_key")
+            messages[language] = keystore_import.warning_message("no_encryption_key")
     assert "not read encrypted eHealth messages" in messages["en"]
     assert "ETK" in messages["fr"] and "ETK" in messages["nl"] and len(set(messages.values())) == 3
 

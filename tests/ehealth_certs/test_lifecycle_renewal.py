@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from ehealth_certs import renewal, services
+from ehealth_certs.lifecycle import keystore_import, renewal
 from ehealth_certs.models import Certificate, CertificateState, RenewalStep, RenewalStepTick
 from tests.ehealth_certs.keystores import (
     NOW,
@@ -26,7 +26,7 @@ RENEWED_NAME = "SSIN=85073003328 20250314-101500.p12"
 
 
 def imported(record, days, name=OLD_NAME, user=None):
-    outcome = services.import_keystore(
+    outcome = keystore_import.import_keystore(
         record, person_keystore(not_after_days=days), PASSWORD, user=user, source_name=name
     )
     assert outcome.imported, outcome.message
@@ -85,7 +85,7 @@ def test_unknown_step_is_refused(practitioner_record):
 def test_steps_of_a_certificate_no_longer_active_cannot_change(practitioner_record, administrator):
     certificate = imported(practitioner_record, EXPIRING_DAYS)
     renewal.tick_step(certificate, RenewalStep.RENEW)
-    services.remove_certificate(certificate, user=administrator)
+    keystore_import.remove_certificate(certificate, user=administrator)
 
     assert renewal.tick_step(certificate, RenewalStep.COMPLETE) is False
     assert renewal.untick_step(certificate, RenewalStep.RENEW) is False
@@ -109,7 +109,7 @@ def test_importing_the_renewed_keystore_closes_the_renewal(practitioner_record, 
 def test_an_older_keystore_is_refused_with_a_message_to_pick_the_most_recent_file(practitioner_record):
     imported(practitioner_record, EXPIRING_DAYS)
 
-    outcome = services.import_keystore(
+    outcome = keystore_import.import_keystore(
         practitioner_record, person_keystore(not_after_days=EXPIRING_DAYS - 30), PASSWORD, source_name=OLD_NAME
     )
 

@@ -1,4 +1,4 @@
-"""ehealth_certs.ocsp: real requests to a real responder (openssl ocsp), and responses that must not be believed."""
+"""ehealth_certs.keystore.ocsp: real requests to a real responder (openssl ocsp), and responses that must not be believed."""
 from __future__ import annotations
 
 import http.server
@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.x509 import ocsp as x509_ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from ehealth_certs import ocsp
+from ehealth_certs.keystore import ocsp
 from tests import pki
 
 NOW = pki.NOW

@@ -43,9 +43,9 @@ def names(response) -> list[str]:
 def test_administrators_reach_the_overview_from_the_menu(client, administrator, front_desk):
     client.force_login(administrator)
     menu = client.get(reverse("dashboard")).content.decode().split('id="main-nav"')[1].split("</ul>")[0]
-    assert f'href="{reverse("certificates:overview")}">eHealth certificates</a>' in menu
+    assert f'href="{reverse("ehealth_certs:overview")}">eHealth certificates</a>' in menu
     client.force_login(front_desk)
-    assert reverse("certificates:overview") not in client.get(reverse("dashboard")).content.decode()
+    assert reverse("ehealth_certs:overview") not in client.get(reverse("dashboard")).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_administrators_reach_the_overview_from_the_menu(client, administrator, 
 def test_filters_show_each_situation(client, administrator, situation, show, expected):
     client.force_login(administrator)
 
-    for url in ("certificates:overview", "certificates:print"):
+    for url in ("ehealth_certs:overview", "ehealth_certs:overview_print"):
         response = client.get(reverse(url), {"show": show})
         assert response.status_code == 200
         assert names(response) == expected, url
@@ -71,12 +71,12 @@ def test_filters_show_each_situation(client, administrator, situation, show, exp
 def test_the_filter_links_mark_the_chosen_one_and_keep_it_for_export_and_print(client, administrator, situation):
     client.force_login(administrator)
 
-    page = client.get(reverse("certificates:overview"), {"show": "revoked"}).content.decode()
+    page = client.get(reverse("ehealth_certs:overview"), {"show": "revoked"}).content.decode()
 
     assert '<a class="nav-link active" href="?show=revoked" aria-current="page">Revoked</a>' in page
     assert '<a class="nav-link" href="?show=expired">Expired</a>' in page
-    assert f'href="{reverse("certificates:export")}?show=revoked"' in page
-    assert f'href="{reverse("certificates:print")}?show=revoked"' in page
+    assert f'href="{reverse("ehealth_certs:overview_export")}?show=revoked"' in page
+    assert f'href="{reverse("ehealth_certs:overview_print")}?show=revoked"' in page
     assert "revoked on " + timezone.localdate().strftime("%d/%m/%Y") in page
     assert '<div class="table-responsive">\n<table class="table table-sm align-middle table-stacked" id="certificates-overview">' in page
 
@@ -84,7 +84,7 @@ def test_the_filter_links_mark_the_chosen_one_and_keep_it_for_export_and_print(c
 def test_csv_export_of_the_filtered_situation_in_the_user_s_language(client, administrator, situation):
     client.force_login(administrator)
 
-    response = client.get(reverse("certificates:export"), {"show": "expiring"}, headers={"accept-language": "fr"})
+    response = client.get(reverse("ehealth_certs:overview_export"), {"show": "expiring"}, headers={"accept-language": "fr"})
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -102,7 +102,7 @@ def test_csv_export_of_the_filtered_situation_in_the_user_s_language(client, adm
 
 def test_csv_export_of_revoked_certificates_says_when(client, administrator, situation):
     client.force_login(administrator)
-    text = client.get(reverse("certificates:export"), {"show": "revoked"}).content.decode("utf-8")
+    text = client.get(reverse("ehealth_certs:overview_export"), {"show": "revoked"}).content.decode("utf-8")
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
     assert rows[1][0] == "REVOKED Jan" and rows[1][3] == "No certificate" and rows[1][5] == timezone.localdate().strftime("%d/%m/%Y")
 
@@ -110,7 +110,7 @@ def test_csv_export_of_revoked_certificates_says_when(client, administrator, sit
 def test_print_view_lists_every_row_for_paper(client, administrator, situation):
     client.force_login(administrator)
 
-    page = client.get(reverse("certificates:print"), {"show": "expired"}).content.decode()
+    page = client.get(reverse("ehealth_certs:overview_print"), {"show": "expired"}).content.decode()
 
     assert "css/print.css" in page and "js/print.js" in page
     assert "eHealth certificates: Expired" in page

@@ -13,7 +13,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent, EventKind
-from ehealth_certs import password_change, pkcs12, services, storage
+from ehealth_certs.lifecycle import keystore_import, password_change, storage
+from ehealth_certs.keystore import pkcs12
 from ehealth_certs.models import Certificate, KeystoreDownload, KeystorePasswordChange
 from tests import pki
 from tests.conftest import make_user
@@ -32,7 +33,7 @@ FILE_NAME = "SSIN=85073003328 20250314-101500.p12"
 
 
 def imported(record, data=None, user=None):
-    outcome = services.import_keystore(record, data or person_keystore(), PASSWORD, user=user, source_name=FILE_NAME, now=NOW)
+    outcome = keystore_import.import_keystore(record, data or person_keystore(), PASSWORD, user=user, source_name=FILE_NAME, now=NOW)
     assert outcome.imported, outcome.message
     return outcome.certificate
 
@@ -44,7 +45,7 @@ def change(certificate, user, current=PASSWORD, new=NEW_PASSWORD, confirmation=N
 
 
 def stored_bytes(certificate):
-    return services.stored_keystore(certificate)
+    return keystore_import.stored_keystore(certificate)
 
 
 def aliases(entries):
@@ -190,7 +191,7 @@ def test_new_password_equal_to_the_current_one(practitioner_record, practitioner
 def test_certificate_no_longer_active(practitioner_record, practitioner_user):
     certificate = imported(practitioner_record)
     before = stored_bytes(certificate)
-    services.remove_certificate(certificate, user=practitioner_user)
+    keystore_import.remove_certificate(certificate, user=practitioner_user)
 
     outcome = change(certificate, practitioner_user)
 
@@ -233,8 +234,8 @@ def test_wrong_current_passwords_are_throttled_with_the_import_throttle(settings
     assert outcome.error == password_change.THROTTLED
     assert "try again after" in outcome.message
     # the import of the same record is paused too: one throttle
-    assert services.import_keystore(practitioner_record, person_keystore(), PASSWORD, user=practitioner_user,
-                                    source_name=FILE_NAME, now=NOW).error == services.THROTTLED
+    assert keystore_import.import_keystore(practitioner_record, person_keystore(), PASSWORD, user=practitioner_user,
+                                    source_name=FILE_NAME, now=NOW).error == keystore_import.THROTTLED
     # and an attempt after the window works
     later = NOW + timedelta(seconds=settings.KEYSTORE_PASSWORD_FAILURE_WINDOW + 1)
     assert change(certificate, practitioner_user, now=later).changed
@@ -264,7 +265,7 @@ def test_a_removal_holding_the_row_makes_the_change_wait_then_refuse(postgres, p
                 Certificate.objects.select_for_update().get(pk=certificate.pk)
                 locked.set()
                 time.sleep(0.5)
-                services.remove_certificate(certificate, user=user)
+                keystore_import.remove_certificate(certificate, user=user)
         finally:
             connection.close()
 
@@ -321,7 +322,7 @@ def test_parallel_wrong_current_passwords_cannot_pass_the_limit(postgres, practi
 def test_expired_downloads_are_purged_daily_by_beat_and_by_the_cron_command(settings, practitioner_record, practitioner_user):
     from django.core.management import call_command
 
-    from ehealth_certs import tasks
+    from ehealth_certs.reminders import tasks
 
     schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert str(schedule["ehealth_certs.tasks.purge_expired_downloads"]) == "<crontab: 30 3 * * * (m/h/dM/MY/d)>"

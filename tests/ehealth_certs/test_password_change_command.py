@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditEvent, EventKind
-from ehealth_certs import pkcs12
+from ehealth_certs.keystore import pkcs12
 from tests import pki
 from tests.ehealth_certs.keystores import PASSWORD, person_keystore
 

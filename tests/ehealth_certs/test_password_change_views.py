@@ -7,7 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from ehealth_certs import pkcs12, services
+from ehealth_certs.keystore import pkcs12
+from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import KeystoreDownload, KeystorePasswordChange
 from tests.ehealth_certs.keystores import (
     PASSWORD,
@@ -24,7 +25,7 @@ FILE_NAME = "SSIN=85073003328 20250314-101500.p12"
 
 @pytest.fixture
 def certificate(practitioner_record):
-    outcome = services.import_keystore(practitioner_record, person_keystore(), PASSWORD, source_name=FILE_NAME)
+    outcome = keystore_import.import_keystore(practitioner_record, person_keystore(), PASSWORD, source_name=FILE_NAME)
     return outcome.certificate
 
 
@@ -74,7 +75,7 @@ def test_change_then_download_once(client, practitioner_record, practitioner_use
     assert download["Cache-Control"] == "no-store"
     assert download["Content-Type"] == "application/x-pkcs12"
     assert pkcs12.read_keystore(download.content, NEW)
-    assert download.content == services.stored_keystore(certificate)
+    assert download.content == keystore_import.stored_keystore(certificate)
     # once
     again = client.get(file_link, follow=True)
     assert "no longer available" in again.content.decode()
@@ -110,7 +111,7 @@ def test_download_is_for_the_same_user_only(client, practitioner_record, practit
 def test_failures_show_a_clear_message_echo_nothing_and_change_nothing(
     current, new, confirmation, message, client, practitioner_record, administrator, certificate
 ):
-    before = services.stored_keystore(certificate)
+    before = keystore_import.stored_keystore(certificate)
     client.force_login(administrator)
 
     response = post_change(client, practitioner_record, certificate, current, new, confirmation)
@@ -120,7 +121,7 @@ def test_failures_show_a_clear_message_echo_nothing_and_change_nothing(
     assert message in page
     for secret in {current, new, confirmation} - {""}:
         assert f'value="{secret}"' not in page
-    assert services.stored_keystore(certificate) == before
+    assert keystore_import.stored_keystore(certificate) == before
     assert not KeystorePasswordChange.objects.exists() and not KeystoreDownload.objects.exists()
 
 
@@ -158,7 +159,7 @@ def test_record_shows_the_actions_to_whom_may_use_them(client, practitioner_reco
 
 
 def test_inactive_certificate_password_page_redirects(client, practitioner_record, administrator, certificate):
-    services.remove_certificate(certificate)
+    keystore_import.remove_certificate(certificate)
     client.force_login(administrator)
 
     response = client.get(password_url(practitioner_record, certificate), follow=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from ehealth_certs import password_policy
-from ehealth_certs.password_policy import CHARACTERS, CONFIRMATION, DIGIT_OR_SYMBOL, LENGTH
+from ehealth_certs.keystore import password_policy
+from ehealth_certs.keystore.password_policy import CHARACTERS, CONFIRMATION, DIGIT_OR_SYMBOL, LENGTH
 from tests.conftest import require_service
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

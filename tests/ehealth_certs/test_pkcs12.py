@@ -7,8 +7,8 @@ from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
 
-from ehealth_certs import pkcs12
-from ehealth_certs.pkcs12 import (
+from ehealth_certs.keystore import pkcs12
+from ehealth_certs.keystore.pkcs12 import (
     KeystoreEntry,
     NotPkcs12Error,
     Pkcs12Error,

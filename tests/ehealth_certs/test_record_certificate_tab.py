@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ehealth_certs import services
+from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import Certificate, CertificateState
 from tests.ehealth_certs.keystores import (
     PASSWORD,
@@ -25,7 +25,7 @@ FILE_NAME = "SSIN=85073003328 20250314-101500.p12"
 
 
 def imported(record, days: int) -> Certificate:
-    outcome = services.import_keystore(record, person_keystore(not_after_days=days), PASSWORD, source_name=FILE_NAME)
+    outcome = keystore_import.import_keystore(record, person_keystore(not_after_days=days), PASSWORD, source_name=FILE_NAME)
     assert outcome.imported, outcome.message
     return outcome.certificate
 

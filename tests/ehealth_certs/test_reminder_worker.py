@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from ehealth_certs import tasks
+from ehealth_certs.reminders import tasks
 from ehealth_certs.models import AdminDigest, DeliveryState, Reminder
 from oxygen.celery import app as celery_app
 from tests.conftest import make_practitioner, require_service

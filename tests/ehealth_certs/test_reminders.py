@@ -11,7 +11,8 @@ from django.core import mail
 from django.core.management import call_command, execute_from_command_line
 from django.utils import timezone
 
-from ehealth_certs import reminders, services, tasks
+from ehealth_certs.reminders import delivery, scan, tasks
+from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import (
     AdminDigest,
     Certificate,
@@ -21,8 +22,8 @@ from ehealth_certs.models import (
     RevocationReason,
     ScanRun,
 )
-from ehealth_certs.reminder_thresholds import current_threshold
-from ehealth_certs.validation import add_months
+from ehealth_certs.reminders.thresholds import current_threshold
+from ehealth_certs.keystore.validation import add_months
 from practitioners import roles
 from practitioners.models import UserPreference
 from tests.conftest import make_practitioner, make_user
@@ -143,7 +144,7 @@ def test_done_when_imported_with_80_days_left_exactly_the_promised_mails_over_81
     admin = make_admin()
     mail_days: list[tuple[int, str, str]] = []
     with time_machine.travel(NOW, tick=False) as traveller:
-        outcome = services.import_keystore(
+        outcome = keystore_import.import_keystore(
             practitioner_record, person_keystore(not_after_days=80), PASSWORD, source_name="SSIN=85073003328.p12"
         )
         assert outcome.imported, outcome.message
@@ -165,17 +166,17 @@ def test_done_when_imported_with_80_days_left_exactly_the_promised_mails_over_81
 
 def test_a_certificate_entering_inside_the_window_gets_only_its_current_threshold(practitioner_record):
     make_certificate(practitioner_record, T0 + timedelta(days=5))
-    result = reminders.scan_expiring(T0)
+    result = scan.scan_expiring(T0)
     assert [(row.threshold, row.recipient_email) for row in result.reminders] == [("7d", practitioner_record.email)]
 
 
 def test_a_later_threshold_cancels_an_unsent_earlier_one(practitioner_record):
     make_certificate(practitioner_record, T0 + timedelta(days=31))
-    [window] = reminders.scan_expiring(T0).reminders
-    [thirty] = reminders.scan_expiring(T0 + timedelta(days=1)).reminders
+    [window] = scan.scan_expiring(T0).reminders
+    [thirty] = scan.scan_expiring(T0 + timedelta(days=1)).reminders
     window.refresh_from_db()
     assert (window.threshold, window.state, thirty.threshold) == ("window", DeliveryState.CANCELLED, "30d")
-    assert reminders.owed(T0 + timedelta(days=1)).reminder_ids == [thirty.pk]
+    assert delivery.owed(T0 + timedelta(days=1)).reminder_ids == [thirty.pk]
 
 
 # --------------------------------------------------------------------------- idempotency
@@ -184,13 +185,13 @@ def test_a_later_threshold_cancels_an_unsent_earlier_one(practitioner_record):
 def test_scanning_twice_records_and_sends_each_reminder_once(practitioner_record, other_record):
     make_certificate(practitioner_record, T0 + timedelta(days=20))
     make_certificate(other_record, T0 + timedelta(days=60))
-    first = reminders.scan_expiring(T0)
-    second = reminders.scan_expiring(T0 + timedelta(hours=1))
+    first = scan.scan_expiring(T0)
+    second = scan.scan_expiring(T0 + timedelta(hours=1))
     assert sorted(row.threshold for row in first.reminders) == ["30d", "window"]
     assert second.reminders == [] and second.digests == []
     for pk in first.reminder_ids:
-        assert reminders.deliver_reminder(pk, now=T0) is True
-        assert reminders.deliver_reminder(pk, now=T0) is False  # a retried task finds it sent
+        assert delivery.deliver_reminder(pk, now=T0) is True
+        assert delivery.deliver_reminder(pk, now=T0) is False  # a retried task finds it sent
     assert len(mail.outbox) == 2
 
 
@@ -210,12 +211,12 @@ def test_two_concurrent_scans_and_deliveries_send_each_reminder_once(postgres):
 
         try:
             barrier.wait()
-            result = reminders.scan_expiring(T0)
+            result = scan.scan_expiring(T0)
             results.append(result)
             barrier.wait()
-            owed = reminders.owed(T0)
+            owed = delivery.owed(T0)
             for pk in owed.reminder_ids:
-                if reminders.deliver_reminder(pk, now=T0):
+                if delivery.deliver_reminder(pk, now=T0):
                     sent.append(pk)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -242,7 +243,7 @@ def test_inactive_certificates_get_no_reminder(practitioner_record, state):
     make_admin()
     make_certificate(practitioner_record, T0 + timedelta(days=10), state=state)
     make_certificate(practitioner_record, T0 - timedelta(days=10), state=CertificateState.REMOVED)
-    result = reminders.scan_expiring(T0)
+    result = scan.scan_expiring(T0)
     assert result.reminders == [] and result.digests == []
     run_day()
     assert mail.outbox == []
@@ -250,14 +251,14 @@ def test_inactive_certificates_get_no_reminder(practitioner_record, state):
 
 def test_a_newer_certificate_stops_the_old_ones_pending_reminder(practitioner_record):
     old = make_certificate(practitioner_record, T0 + timedelta(days=10))
-    [reminder] = reminders.scan_expiring(T0).reminders
+    [reminder] = scan.scan_expiring(T0).reminders
     Certificate.objects.filter(pk=old.pk).update(state=CertificateState.SUPERSEDED, superseded_at=T0)
     make_certificate(practitioner_record, T0 + timedelta(days=1000))
 
-    assert reminders.deliver_reminder(reminder.pk, now=T0) is False
+    assert delivery.deliver_reminder(reminder.pk, now=T0) is False
     reminder.refresh_from_db()
     assert reminder.state == DeliveryState.CANCELLED and mail.outbox == []
-    assert reminders.scan_expiring(T0).reminders == []
+    assert scan.scan_expiring(T0).reminders == []
 
 
 def test_a_record_without_email_gets_no_reminder_but_shows_in_the_digest(practitioner_record, settings):
@@ -266,9 +267,9 @@ def test_a_record_without_email_gets_no_reminder_but_shows_in_the_digest(practit
     practitioner_record.save()
     admin = make_admin()
     make_certificate(practitioner_record, T0 + timedelta(days=10))
-    result = reminders.scan_expiring(T0)
+    result = scan.scan_expiring(T0)
     assert result.reminders == [] and [row.recipient for row in result.digests] == [admin]
-    assert reminders.deliver_digest(result.digest_ids[0], now=T0)
+    assert delivery.deliver_digest(result.digest_ids[0], now=T0)
     assert "practitioner not reached (no e-mail address in the record)" in mail.outbox[0].body
 
 
@@ -288,9 +289,9 @@ def test_the_practitioner_mail_is_rendered_in_their_language(practitioner_record
     practitioner_record.language = language
     practitioner_record.save()
     make_certificate(practitioner_record, T0 + timedelta(days=40, hours=3))
-    [reminder] = reminders.scan_expiring(T0).reminders
+    [reminder] = scan.scan_expiring(T0).reminders
     with time_machine.travel(T0, tick=False):
-        assert reminders.deliver_reminder(reminder.pk)
+        assert delivery.deliver_reminder(reminder.pk)
     [message] = mail.outbox
     html = message.alternatives[0][0]
     assert f'lang="{language}"' in html
@@ -304,8 +305,8 @@ def test_the_practitioner_mail_says_when_how_and_where(practitioner_record, sett
     practitioner_record.language = "en"
     practitioner_record.save()
     make_certificate(practitioner_record, datetime(2025, 9, 1, 21, 30, tzinfo=UTC))  # 1 Sept 23:30 in Brussels
-    [reminder] = reminders.scan_expiring(T0).reminders
-    assert reminders.deliver_reminder(reminder.pk, now=T0)
+    [reminder] = scan.scan_expiring(T0).reminders
+    assert delivery.deliver_reminder(reminder.pk, now=T0)
     [message] = mail.outbox
     record_url = f"https://oxygen.example.be/practitioners/{practitioner_record.public_id}/"
     assert message.to == [practitioner_record.email]
@@ -323,8 +324,8 @@ def test_the_expired_mail_says_so(practitioner_record):
     practitioner_record.language = "en"
     practitioner_record.save()
     make_certificate(practitioner_record, T0 - timedelta(hours=2))
-    [reminder] = reminders.scan_expiring(T0).reminders
-    reminders.deliver_reminder(reminder.pk, now=T0)
+    [reminder] = scan.scan_expiring(T0).reminders
+    delivery.deliver_reminder(reminder.pk, now=T0)
     assert mail.outbox[0].subject == "Your eHealth certificate expired on 02/06/2025"
     assert "request a new certificate" in mail.outbox[0].body
 
@@ -335,8 +336,8 @@ def test_the_digest_speaks_the_language_the_administrator_chose(practitioner_rec
     settings.LANGUAGE_CODE = "en"
     UserPreference.objects.create(user=make_admin(), language=chosen)
     make_certificate(practitioner_record, T0 + timedelta(days=20))
-    [pk] = reminders.scan_expiring(T0).digest_ids
-    assert reminders.deliver_digest(pk, now=T0)
+    [pk] = scan.scan_expiring(T0).digest_ids
+    assert delivery.deliver_digest(pk, now=T0)
     [digest] = digest_mails()
     assert digest.subject == subject and digest.extra_headers["Content-Language"] == chosen
 
@@ -351,8 +352,8 @@ def test_without_a_choice_the_digest_speaks_the_administrator_s_record_language_
         other_record.user, other_record.language = administrator, record_language
         other_record.save()
     make_certificate(practitioner_record, T0 + timedelta(days=20))
-    [pk] = reminders.scan_expiring(T0).digest_ids
-    assert reminders.deliver_digest(pk, now=T0)
+    [pk] = scan.scan_expiring(T0).digest_ids
+    assert delivery.deliver_digest(pk, now=T0)
     [digest] = digest_mails()
     assert digest.extra_headers["Content-Language"] == language
 
@@ -368,11 +369,11 @@ def test_the_digest_lists_every_certificate_due_once_a_day_per_administrator(pra
     make_certificate(silent, T0 + timedelta(days=50))
     make_certificate(valid, T0 + timedelta(days=400))
 
-    result = reminders.scan_expiring(T0)
+    result = scan.scan_expiring(T0)
     assert sorted(row.recipient_email for row in result.digests) == ["boss@example.be", "chief@example.be"]
-    assert reminders.scan_expiring(T0 + timedelta(hours=5)).digests == []  # once a day
+    assert scan.scan_expiring(T0 + timedelta(hours=5)).digests == []  # once a day
     for pk in result.digest_ids:
-        assert reminders.deliver_digest(pk, now=T0)
+        assert delivery.deliver_digest(pk, now=T0)
     digests = digest_mails()
     assert sorted(m.to[0] for m in digests) == sorted(a.email for a in admins)
     body = digests[0].body
@@ -382,13 +383,13 @@ def test_the_digest_lists_every_certificate_due_once_a_day_per_administrator(pra
     assert "SILENT Jan: expires on 22/07/2025 — practitioner not reached (no e-mail address in the record)" in body
     assert "LATER" not in body
     assert "/certificates/" in body
-    assert reminders.scan_expiring(T0 + timedelta(days=1)).digests  # and again the next day
+    assert scan.scan_expiring(T0 + timedelta(days=1)).digests  # and again the next day
 
 
 def test_no_digest_when_nothing_is_due(practitioner_record):
     make_admin()
     make_certificate(practitioner_record, T0 + timedelta(days=200))
-    assert reminders.scan_expiring(T0).digests == []
+    assert scan.scan_expiring(T0).digests == []
 
 
 # --------------------------------------------------------------------------- failures and retries
@@ -397,23 +398,23 @@ def test_no_digest_when_nothing_is_due(practitioner_record):
 def test_smtp_failure_is_recorded_then_the_retry_sends_the_same_message(practitioner_record, settings, smtp_sink):
     smtp_sink.django_settings(settings)
     make_certificate(practitioner_record, T0 + timedelta(days=10))
-    [reminder] = reminders.scan_expiring(T0).reminders
+    [reminder] = scan.scan_expiring(T0).reminders
 
     smtp_sink.refuse_with = "451 4.3.0 Mailbox temporarily unavailable"
     with pytest.raises(SMTPException):
-        reminders.deliver_reminder(reminder.pk, now=T0)
+        delivery.deliver_reminder(reminder.pk, now=T0)
     reminder.refresh_from_db()
     assert (reminder.state, reminder.attempts, smtp_sink.refused) == (DeliveryState.FAILED, 1, 1)
     assert "451" in reminder.last_error and "temporarily unavailable" in reminder.last_error
-    assert reminders.owed(T0).reminder_ids == [reminder.pk]
+    assert delivery.owed(T0).reminder_ids == [reminder.pk]
 
     smtp_sink.refuse_with = None
-    assert reminders.deliver_reminder(reminder.pk, now=T0) is True
+    assert delivery.deliver_reminder(reminder.pk, now=T0) is True
     reminder.refresh_from_db()
     assert (reminder.state, reminder.attempts, reminder.last_error) == (DeliveryState.SENT, 2, "")
     [received] = smtp_sink.messages
     assert received.message_id == reminder.message_id and received.envelope_to == [practitioner_record.email]
-    assert reminders.owed(T0).reminder_ids == []
+    assert delivery.owed(T0).reminder_ids == []
 
 
 def test_smtp_server_down_is_recorded(practitioner_record, settings):
@@ -422,9 +423,9 @@ def test_smtp_server_down_is_recorded(practitioner_record, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
     make_certificate(practitioner_record, T0 + timedelta(days=10))
-    [reminder] = reminders.scan_expiring(T0).reminders
+    [reminder] = scan.scan_expiring(T0).reminders
     with pytest.raises(OSError):
-        reminders.deliver_reminder(reminder.pk, now=T0)
+        delivery.deliver_reminder(reminder.pk, now=T0)
     reminder.refresh_from_db()
     assert reminder.state == DeliveryState.FAILED and "ConnectionRefusedError" in reminder.last_error
 
@@ -433,15 +434,15 @@ def test_the_task_retries_up_to_the_attempt_limit_then_gives_up(practitioner_rec
     smtp_sink.django_settings(settings)
     smtp_sink.refuse_with = "451 4.3.0 Try again later"
     make_certificate(practitioner_record, T0 + timedelta(days=10))
-    [reminder] = reminders.scan_expiring(T0).reminders
+    [reminder] = scan.scan_expiring(T0).reminders
 
     result = tasks.deliver_reminder.apply(args=(reminder.pk,))  # eager: the retries run at once
     assert result.failed()
     reminder.refresh_from_db()
     assert reminder.state == DeliveryState.FAILED
     assert reminder.attempts == settings.EHEALTH_REMINDER_MAX_ATTEMPTS == smtp_sink.refused
-    assert reminders.owed().reminder_ids == []  # given up: shown as failed in the overview
-    assert reminders.deliver_reminder(reminder.pk) is False
+    assert delivery.owed().reminder_ids == []  # given up: shown as failed in the overview
+    assert delivery.deliver_reminder(reminder.pk) is False
 
 
 def test_celery_retries_wait_one_two_four_eight_then_fifteen_minutes(practitioner_record, settings, smtp_sink, monkeypatch):
@@ -449,7 +450,7 @@ def test_celery_retries_wait_one_two_four_eight_then_fifteen_minutes(practitione
     smtp_sink.django_settings(settings)
     smtp_sink.refuse_with = "451 4.3.0 Try again later"
     make_certificate(practitioner_record, T0 + timedelta(days=10))
-    [reminder] = reminders.scan_expiring(T0).reminders
+    [reminder] = scan.scan_expiring(T0).reminders
     task = tasks.deliver_reminder._get_current_object()  # the task itself, not Celery's lazy proxy
     countdowns = []
     retry = type(task).retry
@@ -468,14 +469,14 @@ def test_celery_retries_wait_one_two_four_eight_then_fifteen_minutes(practitione
 
 def test_the_sweep_leaves_a_failed_row_to_its_scheduled_retry(practitioner_record, settings):
     make_certificate(practitioner_record, T0 + timedelta(days=10))
-    [reminder] = reminders.scan_expiring(T0).reminders
+    [reminder] = scan.scan_expiring(T0).reminders
     Reminder.objects.filter(pk=reminder.pk).update(state=DeliveryState.FAILED, attempts=2, claimed_at=T0)
     soon = T0 + timedelta(minutes=1)
     retry_overdue = T0 + timedelta(seconds=settings.EHEALTH_REMINDER_RETRY_BACKOFF_MAX + 1)
 
-    assert reminders.owed(soon, retries_scheduled=True).reminder_ids == []  # Celery's retry is still to come
-    assert reminders.owed(soon).reminder_ids == [reminder.pk]  # the cron command has no retry of its own
-    assert reminders.owed(retry_overdue, retries_scheduled=True).reminder_ids == [reminder.pk]  # the retry was lost
+    assert delivery.owed(soon, retries_scheduled=True).reminder_ids == []  # Celery's retry is still to come
+    assert delivery.owed(soon).reminder_ids == [reminder.pk]  # the cron command has no retry of its own
+    assert delivery.owed(retry_overdue, retries_scheduled=True).reminder_ids == [reminder.pk]  # the retry was lost
     with time_machine.travel(soon, tick=False):
         assert tasks.enqueue_owed() == 0
     with time_machine.travel(retry_overdue, tick=False):
@@ -484,24 +485,24 @@ def test_the_sweep_leaves_a_failed_row_to_its_scheduled_retry(practitioner_recor
 
 def test_a_row_left_sending_is_reclaimed_after_the_lease_with_the_same_message_id(practitioner_record, settings):
     make_certificate(practitioner_record, T0 + timedelta(days=10))
-    [reminder] = reminders.scan_expiring(T0).reminders
+    [reminder] = scan.scan_expiring(T0).reminders
     Reminder.objects.filter(pk=reminder.pk).update(state=DeliveryState.SENDING, attempts=1, claimed_at=T0)
 
-    assert reminders.deliver_reminder(reminder.pk, now=T0 + timedelta(minutes=5)) is False  # still leased
-    assert reminders.owed(T0 + timedelta(minutes=5)).reminder_ids == []
+    assert delivery.deliver_reminder(reminder.pk, now=T0 + timedelta(minutes=5)) is False  # still leased
+    assert delivery.owed(T0 + timedelta(minutes=5)).reminder_ids == []
     later = T0 + settings.EHEALTH_REMINDER_SENDING_LEASE + timedelta(seconds=1)
-    assert reminders.owed(later).reminder_ids == [reminder.pk]
-    assert reminders.deliver_reminder(reminder.pk, now=later) is True
+    assert delivery.owed(later).reminder_ids == [reminder.pk]
+    assert delivery.deliver_reminder(reminder.pk, now=later) is True
     assert mail.outbox[0].extra_headers["Message-ID"] == reminder.message_id
 
 
 def test_a_row_left_sending_after_its_last_attempt_is_given_up(practitioner_record, settings):
     make_certificate(practitioner_record, T0 + timedelta(days=10))
-    [reminder] = reminders.scan_expiring(T0).reminders
+    [reminder] = scan.scan_expiring(T0).reminders
     Reminder.objects.filter(pk=reminder.pk).update(
         state=DeliveryState.SENDING, attempts=settings.EHEALTH_REMINDER_MAX_ATTEMPTS, claimed_at=T0
     )
-    assert reminders.owed(T0 + timedelta(hours=1)).reminder_ids == []
+    assert delivery.owed(T0 + timedelta(hours=1)).reminder_ids == []
     reminder.refresh_from_db()
     assert reminder.state == DeliveryState.FAILED and "last attempt" in reminder.last_error
 

@@ -122,7 +122,7 @@ def test_overview_asks_anonymous_users_to_log_in(client):
 
 
 def test_overview_lists_records_by_expiry_colour_coded_with_the_reminder_log(client, administrator, practitioner_record, other_record):
-    assert reverse("certificates:overview") == OVERVIEW
+    assert reverse("ehealth_certs:overview") == OVERVIEW
     valid = make_practitioner(niss="", last_name="Valid", email="", birth_date=None, sex="")
     make_practitioner(niss="", last_name="Nocert", email="", birth_date=None, sex="")
     make_practitioner(niss="", last_name="Inactive", email="", birth_date=None, sex="", is_active=False)

@@ -9,10 +9,10 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from ehealth_certs import reminders
+from ehealth_certs.reminders import scan
 from ehealth_certs.models import DeliveryState, Reminder, ScanRun
-from ehealth_certs.reminder_thresholds import current_threshold
-from ehealth_certs.validation import add_months
+from ehealth_certs.reminders.thresholds import current_threshold
+from ehealth_certs.keystore.validation import add_months
 from tests.conftest import make_practitioner
 from tests.ehealth_certs.test_reminders import DAYS, T0, make_certificate
 
@@ -50,13 +50,13 @@ def test_the_scan_works_out_the_same_threshold_as_the_python_rule(settings, days
     }
     assert len(set(expected.values())) == 5  # every threshold is reached by some certificate
 
-    result = reminders.scan_expiring(T0)
+    result = scan.scan_expiring(T0)
     assert dict(Reminder.objects.values_list("certificate_id", "threshold")) == expected
     assert sorted(result.reminder_ids) == sorted(Reminder.objects.values_list("pk", flat=True))
 
 
 def test_chunks_record_every_reminder_once_and_cancel_what_they_overtake(monkeypatch):
-    monkeypatch.setattr(reminders, "CHUNK", 2)
+    monkeypatch.setattr(scan, "CHUNK", 2)
     certificates = due_certificates(7, days_left=lambda i: 10 + i)  # all at their 30-day threshold
     # Earlier window reminders: two unsent (pending, failed) are overtaken; a sent one stays sent.
     earlier = {
@@ -67,7 +67,7 @@ def test_chunks_record_every_reminder_once_and_cancel_what_they_overtake(monkeyp
         Reminder.objects.create(certificate_id=pk, threshold="window", recipient_email="x@example.be", state=state,
                                 sent_at=T0 if state == DeliveryState.SENT else None)  # fmt: skip
 
-    result = reminders.scan_expiring(T0)
+    result = scan.scan_expiring(T0)
 
     new = Reminder.objects.filter(threshold="30d")
     assert sorted(new.values_list("certificate_id", flat=True)) == sorted(c.pk for c in certificates)
@@ -80,15 +80,15 @@ def test_chunks_record_every_reminder_once_and_cancel_what_they_overtake(monkeyp
         certificates[6].pk: DeliveryState.SENT,
     }  # fmt: skip
     assert ScanRun.objects.get().reminders_created == 7
-    assert reminders.scan_expiring(T0).reminder_ids == []
+    assert scan.scan_expiring(T0).reminder_ids == []
 
 
 def test_the_message_id_is_made_once_and_kept():
     certificate = due_certificates(1)[0]
-    [reminder] = reminders.scan_expiring(T0).reminders
+    [reminder] = scan.scan_expiring(T0).reminders
     assert reminder.certificate_id == certificate.pk
     assert reminder.message_id.startswith("<") and reminder.message_id.endswith(">")
-    reminders.scan_expiring(T0 + timedelta(hours=2))
+    scan.scan_expiring(T0 + timedelta(hours=2))
     assert Reminder.objects.get().message_id == reminder.message_id
 
 
@@ -99,7 +99,7 @@ def test_statements_do_not_grow_with_the_certificates_due_within_a_chunk(postgre
         Reminder.objects.all().delete()
         due_certificates(count, first_index=first_index)
         with CaptureQueriesContext(connection) as queries:
-            assert len(reminders.scan_expiring(T0).reminder_ids) == Reminder.objects.count()
+            assert len(scan.scan_expiring(T0).reminder_ids) == Reminder.objects.count()
         return len(queries)
 
     few = statements_for(3, 0)
@@ -110,15 +110,15 @@ def test_statements_do_not_grow_with_the_certificates_due_within_a_chunk(postgre
 
 def test_dry_run_plans_exactly_what_the_scan_then_records():
     certificates = due_certificates(5)
-    reminders.scan_expiring(T0 - timedelta(days=40))  # some already have an older threshold's row
-    plan = reminders.plan_expiring(T0)
+    scan.scan_expiring(T0 - timedelta(days=40))  # some already have an older threshold's row
+    plan = scan.plan_expiring(T0)
     planned = sorted((row.certificate_id, row.threshold) for row in plan.reminders)
     assert Reminder.objects.count() == 5  # nothing written
 
-    result = reminders.scan_expiring(T0)
+    result = scan.scan_expiring(T0)
     assert sorted((row.certificate_id, row.threshold) for row in result.reminders) == planned
     assert len(planned) == len(certificates) - 1  # 31 days left: still at its window threshold
-    assert reminders.plan_expiring(T0).reminders == []
+    assert scan.plan_expiring(T0).reminders == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -131,7 +131,7 @@ def test_a_scan_waiting_on_a_concurrent_ones_rows_skips_them_and_records_the_res
     def scan(name: str, hold: bool):
         try:
             with transaction.atomic():
-                results[name] = reminders.scan_expiring(T0)
+                results[name] = scan.scan_expiring(T0)
                 if hold:
                     a_inserted.set()
                     assert a_may_commit.wait(30)

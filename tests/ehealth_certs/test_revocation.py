@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent, EventKind
-from ehealth_certs import reminders, revocation, selectors, services
+from ehealth_certs.reminders import scan
+from ehealth_certs.lifecycle import keystore_import, revocation
+from ehealth_certs import selectors
 from ehealth_certs.models import Certificate, CertificateState, RevocationReason
-from ehealth_certs.revocation import Revocation
+from ehealth_certs.lifecycle.revocation import Revocation
 from tests.ehealth_certs.keystores import (
     NOW,
     PASSWORD,
@@ -28,7 +30,7 @@ FILE_NAME = "SSIN=85073003328 20250314-101500.p12"
 
 
 def imported(record, data=None):
-    outcome = services.import_keystore(record, data or person_keystore(), PASSWORD, source_name=FILE_NAME)
+    outcome = keystore_import.import_keystore(record, data or person_keystore(), PASSWORD, source_name=FILE_NAME)
     assert outcome.imported, outcome.message
     return outcome.certificate
 
@@ -76,7 +78,7 @@ def test_an_older_certificate_revoked_after_the_active_one_was_removed_shows_as_
 ):
     old = imported(practitioner_record, person_keystore(not_after_days=400))
     new = imported(practitioner_record, person_keystore(not_after_days=900))
-    assert services.remove_certificate(new, user=administrator)
+    assert keystore_import.remove_certificate(new, user=administrator)
     assert revocation.revoke_certificate(old, Revocation(RevocationReason.KEYSTORE_LOST, today()))
     client.force_login(administrator)
 
@@ -215,10 +217,10 @@ def test_revoked_and_superseded_certificates_get_no_reminders(practitioner_recor
     superseded = imported(practitioner_record, person_keystore(not_after_days=30))
     renewed = imported(practitioner_record, person_keystore(not_after_days=60))
     revoked = imported(other_record, person_keystore(ssin="03021500440", not_after_days=30))
-    assert set(reminders.certificates_due(timezone.now())) == {renewed, revoked}
+    assert set(scan.certificates_due(timezone.now())) == {renewed, revoked}
 
     revocation.revoke_certificate(revoked, Revocation(RevocationReason.KEY_COMPROMISED, today()))
     revocation.revoke_certificate(renewed, Revocation(RevocationReason.KEYSTORE_LOST, today()))
 
-    assert list(reminders.certificates_due(timezone.now())) == []
+    assert list(scan.certificates_due(timezone.now())) == []
     assert Certificate.objects.get(pk=superseded.pk).state == CertificateState.SUPERSEDED

@@ -18,7 +18,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from ehealth_certs import revocation_check, services
+from ehealth_certs.reminders import revocation_check
+from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import Certificate, CertificateState, RevocationCheck, RevocationNotice
 from tests import pki
 from tests.conftest import make_user
@@ -46,7 +47,7 @@ def keystore_for(auth: pki.Issued) -> bytes:
 
 
 def import_(record, auth: pki.Issued, **options):
-    return services.import_keystore(record, keystore_for(auth), PASSWORD, source_name=FILE_NAME, **options)
+    return keystore_import.import_keystore(record, keystore_for(auth), PASSWORD, source_name=FILE_NAME, **options)
 
 
 # --------------------------------------------------------------------------- at upload
@@ -102,7 +103,7 @@ def test_a_certificate_the_responder_does_not_know_is_imported_with_a_warning(
 
     assert outcome.imported and outcome.warnings == ["revocation_unknown"]
     assert Certificate.objects.get().revocation_check == RevocationCheck.UNKNOWN
-    assert "could not be asked" in services.warning_message("revocation_unknown")
+    assert "could not be asked" in keystore_import.warning_message("revocation_unknown")
 
 
 def test_a_silent_responder_gives_a_warning_after_the_timeout(silent_responder, revocation_on, practitioner_record):
@@ -218,7 +219,7 @@ def test_the_scan_asks_a_few_responders_at_a_time(revocation_on, monkeypatch, pr
     """Bounded concurrency: never more requests in flight than EHEALTH_REVOCATION_CHECK_WORKERS."""
     import threading
 
-    from ehealth_certs import ocsp
+    from ehealth_certs.keystore import ocsp
 
     revocation_on.EHEALTH_REVOCATION_CHECK_WORKERS = 2
     records = [practitioner_record, other_record] + [_record(index) for index in range(4)]
@@ -256,7 +257,8 @@ def _record(index: int):
 
 
 def test_a_practitioner_without_e_mail_gets_no_notice_but_the_digest_lists_them(revocation_on, monkeypatch, practitioner_record):
-    from ehealth_certs import ocsp, reminders
+    from ehealth_certs.keystore import ocsp
+    from ehealth_certs.reminders import delivery, scan
 
     practitioner_record.email = ""
     practitioner_record.save()
@@ -271,12 +273,12 @@ def test_a_practitioner_without_e_mail_gets_no_notice_but_the_digest_lists_them(
     monkeypatch.setattr(ocsp, "check", lambda *a, **k: ocsp.OcspAnswer(ocsp.OcspStatus.REVOKED, revoked_at=revoked_at))
     monkeypatch.setattr(revocation_check, "_ask", lambda row, *a: ocsp.check())
 
-    scan = revocation_check.check_revocations()
-    reminders.scan_expiring()
-    for pk in reminders.owed().digest_ids:
-        reminders.deliver_digest(pk)
+    check = revocation_check.check_revocations()
+    scan.scan_expiring()
+    for pk in delivery.owed().digest_ids:
+        delivery.deliver_digest(pk)
 
-    assert scan.revoked_ids == [certificate.pk] and scan.notice_ids == []
+    assert check.revoked_ids == [certificate.pk] and check.notice_ids == []
     [digest] = mail.outbox
     assert digest.to == [admin.email] and "revoked by the certification authority" in digest.subject
     assert "no reason given" in digest.body

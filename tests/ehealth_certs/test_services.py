@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from ehealth_certs import services, storage
+from ehealth_certs.lifecycle import keystore_import, storage
 from ehealth_certs.models import Certificate, CertificateEntry, CertificateState, UploadChannel
 from practitioners.models import Practitioner
 from tests import pki
@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ehealth_settings")
 def do_import(record, data, password=PASSWORD, **options):
     options.setdefault("source_name", "SSIN=85073003328 20250314-101500.p12")
     options.setdefault("now", NOW)
-    return services.import_keystore(record, data, password, **options)
+    return keystore_import.import_keystore(record, data, password, **options)
 
 
 # --------------------------------------------------------------------------- a valid keystore
@@ -83,7 +83,7 @@ def test_keystore_is_stored_encrypted_and_decrypts_to_the_uploaded_bytes(practit
     stored = bytes(Certificate.objects.values_list("encrypted_keystore", flat=True).get(pk=certificate.pk))
 
     assert data not in stored and stored != data
-    assert services.stored_keystore(certificate) == data
+    assert keystore_import.stored_keystore(certificate) == data
 
 
 def test_the_password_is_stored_nowhere(practitioner_record):
@@ -195,7 +195,7 @@ def test_expiring_keystore_is_imported_with_the_expires_soon_warning(practitione
 
     assert outcome.imported
     assert outcome.warnings == ["expires_soon"]
-    assert "within 3 months" in services.warning_message("expires_soon")
+    assert "within 3 months" in keystore_import.warning_message("expires_soon")
 
 
 def test_newer_keystore_supersedes_the_active_one(practitioner_record):
@@ -225,7 +225,7 @@ def test_keystore_not_newer_than_the_active_one_is_refused(not_after_days, pract
 
 def test_older_keystore_is_accepted_once_the_active_one_is_removed(practitioner_record, administrator):
     active = do_import(practitioner_record, person_keystore()).certificate
-    assert services.remove_certificate(active, user=administrator)
+    assert keystore_import.remove_certificate(active, user=administrator)
 
     assert do_import(practitioner_record, person_keystore(not_after_days=400)).imported
 
@@ -236,13 +236,13 @@ def test_older_keystore_is_accepted_once_the_active_one_is_removed(practitioner_
 def test_remove_keeps_the_row_with_who_and_when(practitioner_record, administrator):
     certificate = do_import(practitioner_record, person_keystore()).certificate
 
-    assert services.remove_certificate(certificate, user=administrator, now=NOW) is True
+    assert keystore_import.remove_certificate(certificate, user=administrator, now=NOW) is True
 
     certificate.refresh_from_db()
     assert (certificate.state, certificate.removed_by, certificate.removed_at) == (
         CertificateState.REMOVED, administrator, NOW,
     )
-    assert services.remove_certificate(certificate, user=administrator) is False  # only once
+    assert keystore_import.remove_certificate(certificate, user=administrator) is False  # only once
 
 
 # --------------------------------------------------------------------------- throttling
@@ -255,10 +255,10 @@ def test_five_wrong_passwords_pause_attempts_on_the_record_without_validating(pr
     def must_not_run(*args, **kwargs):
         raise AssertionError("validation ran while throttled")
 
-    monkeypatch.setattr(services, "validate_keystore", must_not_run)
+    monkeypatch.setattr(keystore_import, "validate_keystore", must_not_run)
     outcome = do_import(practitioner_record, person_keystore(), PASSWORD, user=administrator)
 
-    assert outcome.error == services.THROTTLED and not outcome.imported
+    assert outcome.error == keystore_import.THROTTLED and not outcome.imported
     assert outcome.throttled_until == NOW + timedelta(minutes=15)
     assert "try again after" in str(outcome.message)
     assert not Certificate.objects.exists()
@@ -271,14 +271,14 @@ def test_throttle_is_per_record_whoever_tries(practitioner_record, practitioner_
         do_import(practitioner_record, person_keystore(), "wrong", user=practitioner_user)
 
     other_admin = make_user("second-admin", "administrator")
-    assert do_import(practitioner_record, person_keystore(), user=other_admin).error == services.THROTTLED
+    assert do_import(practitioner_record, person_keystore(), user=other_admin).error == keystore_import.THROTTLED
 
 
 def test_throttle_is_per_user_across_records(practitioner_record, other_record, administrator):
     for _attempt in range(5):
         do_import(other_record, person_keystore(ssin=OTHER_SSIN), "wrong", user=administrator)
 
-    assert do_import(practitioner_record, person_keystore(), user=administrator).error == services.THROTTLED
+    assert do_import(practitioner_record, person_keystore(), user=administrator).error == keystore_import.THROTTLED
     assert do_import(practitioner_record, person_keystore(), user=None).imported  # the record itself is not paused
 
 
@@ -324,9 +324,9 @@ def test_read_capped_reads_at_most_one_byte_more_than_the_limit():
             return data
 
     stream = CountingStream(b"x" * (5 * 1024 * 1024))
-    assert len(services.read_capped(stream, 1000)) == 1001
+    assert len(keystore_import.read_capped(stream, 1000)) == 1001
     assert stream.read_total == 1001
-    assert services.read_capped(io.BytesIO(b"abc"), 1000) == b"abc"
+    assert keystore_import.read_capped(io.BytesIO(b"abc"), 1000) == b"abc"
 
 
 @pytest.mark.parametrize(
@@ -339,12 +339,12 @@ def test_read_capped_reads_at_most_one_byte_more_than_the_limit():
     ],
 )
 def test_file_names_lose_folders_and_control_characters(raw, clean):
-    assert services.clean_file_name(raw) == clean
+    assert keystore_import.clean_file_name(raw) == clean
 
 
 def test_long_file_names_are_capped_keeping_the_extension():
-    name = services.clean_file_name("a" * 1000 + ".acc-p12")
-    assert len(name) == services.FILE_NAME_MAX_LENGTH and name.endswith("….acc-p12")
+    name = keystore_import.clean_file_name("a" * 1000 + ".acc-p12")
+    assert len(name) == keystore_import.FILE_NAME_MAX_LENGTH and name.endswith("….acc-p12")
 
 
 # --------------------------------------------------------------------------- key rotation
@@ -358,14 +358,14 @@ def test_keystores_survive_a_key_rotation(settings, practitioner_record):
     certificate = do_import(practitioner_record, data).certificate
 
     settings.KEYSTORE_ENCRYPTION_KEY = [new_key, old_key]
-    assert services.stored_keystore(certificate) == data
-    assert services.reencrypt_keystores() == 1
+    assert keystore_import.stored_keystore(certificate) == data
+    assert keystore_import.reencrypt_keystores() == 1
 
     settings.KEYSTORE_ENCRYPTION_KEY = [new_key]
-    assert services.stored_keystore(certificate) == data
+    assert keystore_import.stored_keystore(certificate) == data
     settings.KEYSTORE_ENCRYPTION_KEY = [old_key]
     with pytest.raises(storage.KeystoreDecryptionError):
-        services.stored_keystore(certificate)
+        keystore_import.stored_keystore(certificate)
 
 
 # --------------------------------------------------------------------------- no slow work under a lock
@@ -380,17 +380,17 @@ def test_validation_runs_outside_any_transaction(practitioner_record, transactio
 
 def test_a_newer_certificate_landing_during_validation_is_rechecked_under_the_lock(practitioner_record, monkeypatch):
     older, newer = person_keystore(not_after_days=1000), person_keystore(not_after_days=1001)
-    validate = services.validate_keystore
+    validate = keystore_import.validate_keystore
     landed = []
 
     def validate_while_another_lands(*arguments, **options):
         result = validate(*arguments, **options)
         if not landed:  # the other upload finishes while this one is being validated
-            monkeypatch.setattr(services, "validate_keystore", validate)
+            monkeypatch.setattr(keystore_import, "validate_keystore", validate)
             landed.append(do_import(practitioner_record, newer))
         return result
 
-    monkeypatch.setattr(services, "validate_keystore", validate_while_another_lands)
+    monkeypatch.setattr(keystore_import, "validate_keystore", validate_while_another_lands)
 
     outcome = do_import(practitioner_record, older)
 
@@ -440,7 +440,7 @@ def test_imports_failures_and_removals_are_in_the_audit_log(practitioner_record,
     assert refused.error == "wrong_password"
     outcome = do_import(practitioner_record, data, user=administrator)
     assert outcome.imported
-    assert services.remove_certificate(outcome.certificate, user=administrator)
+    assert keystore_import.remove_certificate(outcome.certificate, user=administrator)
     events = list(AuditEvent.objects.filter(practitioner=practitioner_record).order_by("pk"))
     assert [e.kind for e in events] == [
         EventKind.CERTIFICATE_IMPORT_FAILED, EventKind.CERTIFICATE_IMPORT, EventKind.CERTIFICATE_REMOVED,
@@ -457,13 +457,13 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit(postgres, practitioner_r
     attempts = 20
     barrier = threading.Barrier(attempts)
     validated = []
-    validate = services.validate_keystore
+    validate = keystore_import.validate_keystore
 
     def counted_validation(*args, **kwargs):
         validated.append(1)
         return validate(*args, **kwargs)
 
-    monkeypatch.setattr(services, "validate_keystore", counted_validation)
+    monkeypatch.setattr(keystore_import, "validate_keystore", counted_validation)
     data = person_keystore()
     outcomes = []
 
@@ -488,9 +488,9 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit(postgres, practitioner_r
 def test_every_validation_counts_in_the_user_s_budget(settings, practitioner_record, other_record, administrator):
     settings.KEYSTORE_VALIDATIONS_PER_USER = 3
     for _attempt in range(3):  # right passwords (the second and third are older than the first)
-        assert do_import(practitioner_record, person_keystore(), user=administrator).error != services.THROTTLED
+        assert do_import(practitioner_record, person_keystore(), user=administrator).error != keystore_import.THROTTLED
 
     outcome = do_import(other_record, person_keystore(ssin=OTHER_SSIN), user=administrator)
 
-    assert outcome.error == services.THROTTLED and "Too many keystores checked" in str(outcome.message)
+    assert outcome.error == keystore_import.THROTTLED and "Too many keystores checked" in str(outcome.message)
     assert do_import(other_record, person_keystore(ssin=OTHER_SSIN), user=None).imported

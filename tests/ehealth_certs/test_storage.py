@@ -10,7 +10,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings as django_settings
 
-from ehealth_certs import storage
+from ehealth_certs.lifecycle import storage
 
 KEYSTORE = b"0\x82\x1f\x00 pretend keystore bytes"
 

@@ -11,7 +11,7 @@ import time_machine
 from django.core.cache import caches
 from django.utils import timezone
 
-from ehealth_certs import throttle
+from oxygen import throttle
 from tests.conftest import require_service
 
 REDIS_URL = "redis://127.0.0.1:6379/15"

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import hashes
 
-from ehealth_certs import conf, services
-from ehealth_certs.trust import DEFAULT_ANCHORS_DIR, default_anchors, load_ca_bundle
+from ehealth_certs import conf
+from ehealth_certs.lifecycle import keystore_import
+from ehealth_certs.keystore.trust import DEFAULT_ANCHORS_DIR, default_anchors, load_ca_bundle
 from tests import pki
 from tests.ehealth_certs.keystores import PASSWORD, person_keystore
 from tests.test_security import production_env, run
@@ -40,7 +41,7 @@ def test_shipped_files_are_the_published_certificates() -> None:
 
 def test_readme_lists_every_shipped_file_with_its_fingerprint() -> None:
     readme = (BASE_DIR / "README.md").read_text()
-    rows = re.findall(r"`ehealth_certs/trust_anchors/([^`]+)`.*`((?:[0-9A-F]{2}:){31}[0-9A-F]{2})`", readme)
+    rows = re.findall(r"`ehealth_certs/keystore/trust_anchors/([^`]+)`.*`((?:[0-9A-F]{2}:){31}[0-9A-F]{2})`", readme)
 
     assert dict(rows) == SHIPPED_FINGERPRINTS
 
@@ -68,7 +69,7 @@ def test_the_override_setting_replaces_the_shipped_anchors(settings, tmp_path, p
     settings.EHEALTH_CA_BUNDLE_PRODUCTION = settings.EHEALTH_CA_BUNDLE_ACCEPTANCE = None
     keystore = person_keystore()  # issued by the test PKI, not by eHealth
 
-    refused = services.import_keystore(practitioner_record, keystore, PASSWORD, source_name="a.p12", now=pki.NOW)
+    refused = keystore_import.import_keystore(practitioner_record, keystore, PASSWORD, source_name="a.p12", now=pki.NOW)
 
     assert refused.error == "untrusted_chain"
     assert "not issued by a trusted eHealth certification authority" in str(refused.message)
@@ -78,7 +79,7 @@ def test_the_override_setting_replaces_the_shipped_anchors(settings, tmp_path, p
     settings.EHEALTH_CA_BUNDLE_PRODUCTION = str(bundle)
     assert conf.trust_settings().bundle("production") == pki.production_pki().bundle
 
-    imported = services.import_keystore(practitioner_record, keystore, PASSWORD, source_name="a.p12", now=pki.NOW)
+    imported = keystore_import.import_keystore(practitioner_record, keystore, PASSWORD, source_name="a.p12", now=pki.NOW)
 
     assert imported.imported and imported.certificate.environment == "production"
 

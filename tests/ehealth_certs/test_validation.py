@@ -9,9 +9,9 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from ehealth_certs import pkcs12
-from ehealth_certs.trust import TrustSettings, load_ca_bundle
-from ehealth_certs.validation import (
+from ehealth_certs.keystore import pkcs12
+from ehealth_certs.keystore.trust import TrustSettings, load_ca_bundle
+from ehealth_certs.keystore.validation import (
     ErrorCode,
     ExpectedIdentity,
     ValidationResult,

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.utils import translation
 
-from ehealth_certs.trust import TrustSettings
-from ehealth_certs.validation import (
+from ehealth_certs.keystore.trust import TrustSettings
+from ehealth_certs.keystore.validation import (
     EncryptionKeyStatus,
     ErrorCode,
     ExpectedIdentity,

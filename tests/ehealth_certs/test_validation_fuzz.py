@@ -14,10 +14,10 @@ from asn1crypto import pkcs12 as asn1_pkcs12
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ehealth_certs import pkcs12
-from ehealth_certs.pkcs12 import Pkcs12Error, read_keystore
-from ehealth_certs.trust import TrustSettings
-from ehealth_certs.validation import ErrorCode, ValidationResult, validate_keystore
+from ehealth_certs.keystore import pkcs12
+from ehealth_certs.keystore.pkcs12 import Pkcs12Error, read_keystore
+from ehealth_certs.keystore.trust import TrustSettings
+from ehealth_certs.keystore.validation import ErrorCode, ValidationResult, validate_keystore
 from tests import pki
 
 FUZZ = settings(max_examples=200, deadline=None)
@@ -54,7 +54,7 @@ class UnexpectedErrors(logging.Handler):
 @pytest.fixture(scope="module", autouse=True)
 def unexpected_errors() -> Iterator[UnexpectedErrors]:
     handler = UnexpectedErrors()
-    logger = logging.getLogger("ehealth_certs.validation")
+    logger = logging.getLogger("ehealth_certs.keystore.validation")
     logger.addHandler(handler)
     yield handler
     logger.removeHandler(handler)

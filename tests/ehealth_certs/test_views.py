@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ehealth_certs import services
+from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import Certificate, CertificateState
 from tests import pki
 from tests.conftest import make_practitioner
@@ -240,7 +240,7 @@ def test_practitioner_cannot_upload_to_another_record(client, practitioner_user,
 
 
 def test_front_desk_sees_the_status_but_no_upload_form_nor_key_material(client, front_desk, practitioner_record):
-    certificate = services.import_keystore(practitioner_record, person_keystore(), PASSWORD, source_name="k.p12").certificate
+    certificate = keystore_import.import_keystore(practitioner_record, person_keystore(), PASSWORD, source_name="k.p12").certificate
     client.force_login(front_desk)
 
     assert client.get(upload_url(practitioner_record)).status_code == 403

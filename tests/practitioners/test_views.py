@@ -184,7 +184,7 @@ def test_language_switch(client, front_desk):
 def test_the_list_offers_a_new_record_from_an_eid_card(client, front_desk):
     client.force_login(front_desk)
     page = client.get(reverse("practitioners:list")).content.decode()
-    assert f'href="{reverse("ehealth_certs_eid:read")}"' in page
+    assert f'href="{reverse("eid:read")}"' in page
 
 
 def test_a_change_of_treatment_types_shows_in_the_history(client, front_desk):

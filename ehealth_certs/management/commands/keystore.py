@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ehealth_certs import password_change, services
+from ehealth_certs.lifecycle import keystore_import, password_change
 from ehealth_certs.management.secret_input import read_secret_lines
 from ehealth_certs.models import EncryptionKeyStatus, RevocationCheck, UploadChannel
 from practitioners.identifiers import validate_niss
@@ -55,7 +55,7 @@ def read_password(options: dict) -> str:
 def read_keystore_file(path: str) -> bytes:
     try:
         with open(path, "rb") as stream:
-            return services.read_capped(stream)
+            return keystore_import.read_capped(stream)
     except OSError as exc:
         raise CommandError(
             _("Cannot read %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror or exc}, returncode=USAGE_ERROR
@@ -81,7 +81,7 @@ def write_result(command: BaseCommand, data: dict, as_json: bool) -> None:
     if data.get("error"):
         lines.append(_("error: %(code)s – %(message)s") % {"code": data["error"], "message": data["message"]})
     for code in data.get("warnings", []):
-        lines.append(_("warning: %(code)s – %(message)s") % {"code": code, "message": services.warning_message(code)})
+        lines.append(_("warning: %(code)s – %(message)s") % {"code": code, "message": keystore_import.warning_message(code)})
     if data.get("subject"):
         lines += [
             _("subject: %s") % data["subject"],
@@ -130,7 +130,7 @@ def run_inspect(command: BaseCommand, options: dict) -> None:
     niss = clean_niss(options.get("niss"))
     data = read_keystore_file(options["path"])
     password = read_password(options)
-    result = services.validate_for_inspection(data, password, ssin=niss, now=timezone.now())
+    result = keystore_import.validate_for_inspection(data, password, ssin=niss, now=timezone.now())
     write_result(command, result.to_json_dict(), options["json"])
     finish(result.valid, str(result.message))
 
@@ -153,7 +153,7 @@ def run_import(command: BaseCommand, options: dict) -> None:
         raise CommandError(_("No practitioner record has the NISS %(niss)s.") % {"niss": niss}, returncode=USAGE_ERROR)
     data = read_keystore_file(options["path"])
     password = read_password(options)
-    outcome = services.import_keystore(
+    outcome = keystore_import.import_keystore(
         practitioner,
         data,
         password,
@@ -174,7 +174,7 @@ def add_reencrypt_arguments(parser) -> None:
 
 
 def run_reencrypt(command: BaseCommand, options: dict) -> None:
-    count = services.reencrypt_keystores()
+    count = keystore_import.reencrypt_keystores()
     command.stdout.write(ngettext("%(count)d keystore re-encrypted with the current key.", "%(count)d keystores re-encrypted with the current key.", count)
         % {"count": count})
 

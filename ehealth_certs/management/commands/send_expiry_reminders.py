@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ehealth_certs import password_change, reminders, revocation_check
+from ehealth_certs.lifecycle import password_change
+from ehealth_certs.reminders import delivery, revocation_check, scan
 
 
 def iso_date(value: str) -> date:
@@ -42,16 +43,16 @@ class Command(BaseCommand):
             self._dry_run(now)
             return
         revocation_check.check_revocations(now)
-        scan = reminders.scan_expiring(now)
+        result = scan.scan_expiring(now)
         purged = password_change.purge_expired_downloads(now)
         if purged:
             self.stdout.write(_("%(count)d expired one-time keystore download(s) deleted.") % {"count": purged})
-        owed = reminders.owed(now)
+        owed = delivery.owed(now)
         sent = failed = 0
         for deliver, ids in (
-            (reminders.deliver_reminder, owed.reminder_ids),
-            (reminders.deliver_digest, owed.digest_ids),
-            (reminders.deliver_revocation_notice, owed.notice_ids),
+            (delivery.deliver_reminder, owed.reminder_ids),
+            (delivery.deliver_digest, owed.digest_ids),
+            (delivery.deliver_revocation_notice, owed.notice_ids),
         ):
             for pk in ids:
                 try:
@@ -65,9 +66,9 @@ class Command(BaseCommand):
         self.stdout.write(
             _("%(day)s: %(reminders)d reminder(s) and %(digests)d digest(s) recorded, %(sent)d mail(s) sent, %(failed)d failed.")
             % {
-                "day": f"{scan.day:%d/%m/%Y}",
-                "reminders": len(scan.reminder_ids),
-                "digests": len(scan.digests),
+                "day": f"{result.day:%d/%m/%Y}",
+                "reminders": len(result.reminder_ids),
+                "digests": len(result.digests),
                 "sent": sent,
                 "failed": failed,
             }
@@ -80,8 +81,8 @@ class Command(BaseCommand):
             )
 
     def _dry_run(self, now: datetime) -> None:
-        plan = reminders.plan_expiring(now)
-        owed = reminders.owed_preview(now)
+        plan = scan.plan_expiring(now)
+        owed = delivery.owed_preview(now)
         self.stdout.write(_("Dry run for %(day)s: nothing is sent or recorded.") % {"day": f"{plan.day:%d/%m/%Y}"})
         for row in plan.reminders:
             certificate = row.certificate

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
-from .trust import signed_by
+from ehealth_certs.keystore.trust import signed_by
 
 logger = logging.getLogger(__name__)
 

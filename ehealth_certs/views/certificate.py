@@ -18,9 +18,10 @@ from django.views.generic import TemplateView
 
 from practitioners.access import PractitionerAccessMixin
 
-from . import access, selectors, services
-from .forms import KeystoreUploadForm
-from .models import UploadChannel
+from ehealth_certs import access, selectors
+from ehealth_certs.lifecycle import keystore_import
+from ehealth_certs.forms import KeystoreUploadForm
+from ehealth_certs.models import UploadChannel
 
 
 class CertificateManagerMixin(PractitionerAccessMixin):
@@ -56,7 +57,7 @@ class CertificateUploadView(CertificateManagerMixin, TemplateView):
         form = KeystoreUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        outcome = services.import_keystore(
+        outcome = keystore_import.import_keystore(
             practitioner,
             form.keystore_bytes,
             form.cleaned_data["password"],
@@ -66,7 +67,7 @@ class CertificateUploadView(CertificateManagerMixin, TemplateView):
             request=request,
         )
         if not outcome.imported:
-            status = 429 if outcome.error == services.THROTTLED else 200
+            status = 429 if outcome.error == keystore_import.THROTTLED else 200
             context = self.get_context_data(form=KeystoreUploadForm(), outcome=outcome)
             return self.render_to_response(context, status=status)
         certificate = outcome.certificate
@@ -76,7 +77,7 @@ class CertificateUploadView(CertificateManagerMixin, TemplateView):
             % {"date": timezone.localtime(certificate.not_after).strftime("%d/%m/%Y")},
         )
         for code in outcome.warnings:
-            messages.warning(request, services.warning_message(code))
+            messages.warning(request, keystore_import.warning_message(code))
         return redirect("ehealth_certs:detail", public_id=practitioner.public_id, certificate_id=certificate.public_id)
 
 
@@ -114,7 +115,7 @@ class CertificateRemoveView(CertificateManagerMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         certificate = self.get_certificate()
-        if services.remove_certificate(certificate, user=request.user, request=request):
+        if keystore_import.remove_certificate(certificate, user=request.user, request=request):
             messages.success(request, _("The eHealth certificate has been removed from this record."))
         else:
             messages.info(request, _("This certificate is no longer active: there is nothing to remove."))

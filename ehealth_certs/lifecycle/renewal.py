@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from practitioners.models import Practitioner
 
-from . import selectors
-from .models import Certificate, CertificateState, RenewalStep, RenewalStepTick, stored_bytes
+from ehealth_certs import selectors
+from ehealth_certs.models import Certificate, CertificateState, RenewalStep, RenewalStepTick, stored_bytes
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from django.views.generic import TemplateView, View
 
 from practitioners.access import AdministratorRequiredMixin
 
-from . import overview, selectors
-from .models import Reminder, stored_bytes
+from ehealth_certs import overview, selectors
+from ehealth_certs.models import Reminder, stored_bytes
 
 PAGE_SIZE = 50
 LOG_PAGE_SIZE = 25

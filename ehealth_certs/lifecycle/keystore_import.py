@@ -21,9 +21,11 @@ from audit.models import EventKind
 from audit.services import record_event
 from practitioners.models import Practitioner
 
-from . import conf, storage, throttle
-from .models import Certificate, CertificateEntry, CertificateState, EntryKind, UploadChannel
-from .validation import ExpectedIdentity, RevocationStatus, ValidationResult, recheck_active, validate_keystore
+from ehealth_certs import conf
+from ehealth_certs.lifecycle import storage
+from oxygen import throttle
+from ehealth_certs.models import Certificate, CertificateEntry, CertificateState, EntryKind, UploadChannel
+from ehealth_certs.keystore.validation import ExpectedIdentity, RevocationStatus, ValidationResult, recheck_active, validate_keystore
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from audit.models import EventKind
 from audit.services import record_event
 from practitioners.models import Practitioner
 
-from .models import Certificate, CertificateState, RevocationReason, stored_bytes
+from ehealth_certs.models import Certificate, CertificateState, RevocationReason, stored_bytes
 
 logger = logging.getLogger(__name__)
 

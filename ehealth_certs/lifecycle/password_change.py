@@ -29,8 +29,10 @@ from audit.models import EventKind
 from audit.services import record_event
 from practitioners.models import Practitioner
 
-from . import password_policy, pkcs12, services, storage, throttle
-from .models import Certificate, CertificateState, KeystoreDownload, KeystorePasswordChange
+from ehealth_certs.keystore import password_policy, pkcs12
+from ehealth_certs.lifecycle import keystore_import, storage
+from oxygen import throttle
+from ehealth_certs.models import Certificate, CertificateState, KeystoreDownload, KeystorePasswordChange
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +83,7 @@ def _claim(scopes: list[str], now: datetime) -> throttle.Claim | PasswordChangeO
     """Counts the attempt before the current password is tried (see throttle.py)."""
     attempt = throttle.claim(scopes, now)
     if not attempt.allowed:
-        return PasswordChangeOutcome(error=THROTTLED, message=services.throttled_message(attempt))
+        return PasswordChangeOutcome(error=THROTTLED, message=keystore_import.throttled_message(attempt))
     return attempt
 
 
@@ -117,7 +119,7 @@ def change_stored_keystore_password(
     now = now or timezone.now()
     practitioner = certificate.practitioner
     outcome = _precheck(current, new, confirmation)
-    attempt = _claim(services.throttle_scopes(practitioner, user), now) if outcome is None else None
+    attempt = _claim(keystore_import.throttle_scopes(practitioner, user), now) if outcome is None else None
     if isinstance(attempt, PasswordChangeOutcome):
         outcome = attempt
     if outcome is None:
@@ -176,7 +178,7 @@ def change_uploaded_keystore_password(
     if outcome is None and len(data) > settings.KEYSTORE_MAX_BYTES:
         outcome = _failure(NOT_KEYSTORE)
     if outcome is None:
-        attempt = _claim(services.throttle_scopes(practitioner, user) if practitioner is not None else [], now)
+        attempt = _claim(keystore_import.throttle_scopes(practitioner, user) if practitioner is not None else [], now)
         if isinstance(attempt, PasswordChangeOutcome):
             outcome = attempt
         else:
@@ -234,7 +236,7 @@ def create_download(user, practitioner: Practitioner, keystore: bytes, file_name
         user=user,
         practitioner=practitioner,
         encrypted_keystore=storage.encrypt(keystore),
-        file_name=services.clean_file_name(file_name) or "keystore.p12",
+        file_name=keystore_import.clean_file_name(file_name) or "keystore.p12",
         created_at=now,
         expires_at=now + timedelta(seconds=int(settings.KEYSTORE_DOWNLOAD_TTL)),
     )

@@ -16,13 +16,13 @@ from django.utils import timezone, translation
 from practitioners.models import Language
 from practitioners.user_language import language_for
 
-from . import conf
-from .reminder_thresholds import EXPIRED, WINDOW
-from .validation import revocation_reason_label
+from ehealth_certs import conf
+from ehealth_certs.reminders.thresholds import EXPIRED, WINDOW
+from ehealth_certs.keystore.validation import revocation_reason_label
 
 if TYPE_CHECKING:
-    from .models import AdminDigest, Certificate, Reminder, RevocationNotice
-    from .reminders import DigestEntry
+    from ehealth_certs.models import AdminDigest, Certificate, Reminder, RevocationNotice
+    from ehealth_certs.reminders.scan import DigestEntry
 
 
 def absolute_url(path: str) -> str:
@@ -91,7 +91,7 @@ def digest_message(
         "revoked": revoked,
         "expiring_count": sum(not entry.expired for entry in entries),
         "expired_count": sum(entry.expired for entry in entries),
-        "overview_url": absolute_url(reverse("certificates:overview")),
+        "overview_url": absolute_url(reverse("ehealth_certs:overview")),
         "site_url": settings.SITE_URL,
     }
     return _message(digest, digest_language(digest), "digest", context)

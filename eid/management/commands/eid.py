@@ -17,14 +17,14 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from ehealth_certs import eid, eid_services
+from eid import card, services
 from ehealth_certs.management.commands.keystore import clean_niss
 from ehealth_certs.management.secret_input import read_secret_lines
 
 OK, FAILED, USAGE_ERROR = 0, 1, 2
 
 
-def holder_json(holder: eid.EidHolder) -> dict[str, str]:
+def holder_json(holder: card.EidHolder) -> dict[str, str]:
     return {
         "niss": holder.niss,
         "last_name": holder.last_name,
@@ -55,20 +55,20 @@ class Command(BaseCommand):
         niss = clean_niss(options.get("niss"))
         pin = read_pin(options) if options["pin_stdin"] else None
         try:
-            reading = eid_services.read_card(pin=pin)
-        except eid.EidError as error:
+            reading = services.read_card(pin=pin)
+        except card.EidError as error:
             raise CommandError(str(error.message), returncode=FAILED) from None
         holder = reading.holder
         self.write_holder(holder, reading.proved, options["json"])
         if niss is not None:
-            difference = eid.compare_niss(holder, niss)
+            difference = card.compare_niss(holder, niss)
             if difference is not None:
                 raise CommandError(str(difference), returncode=FAILED)
             self.stderr.write(_("The card belongs to NISS %(niss)s.") % {"niss": niss})
         if options["create"]:
             self.create(holder)
 
-    def write_holder(self, holder: eid.EidHolder, proved: bool, as_json: bool) -> None:
+    def write_holder(self, holder: card.EidHolder, proved: bool, as_json: bool) -> None:
         if as_json:
             self.stdout.write(json.dumps(holder_json(holder), ensure_ascii=False))
             return
@@ -82,10 +82,10 @@ class Command(BaseCommand):
             lines.append(_("proof of possession: the card signed a challenge that its certificate verifies"))
         self.stdout.write("\n".join(lines))
 
-    def create(self, holder: eid.EidHolder) -> None:
+    def create(self, holder: card.EidHolder) -> None:
         try:
-            practitioner = eid_services.create_record(holder)
-        except eid_services.RecordExists as exists:
+            practitioner = services.create_record(holder)
+        except services.RecordExists as exists:
             raise CommandError(
                 _("A record already has the NISS %(niss)s: %(name)s. Nothing was created.")
                 % {"niss": holder.niss, "name": exists.practitioner},

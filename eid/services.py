@@ -22,10 +22,11 @@ from audit.services import record_event
 from practitioners.identifiers import parse_niss
 from practitioners.models import Practitioner
 
-from . import eid, throttle
+from eid import card
+from oxygen import throttle
 
 
-class PinAttemptsExhausted(eid.EidError):
+class PinAttemptsExhausted(card.EidError):
     code = "pin_attempts_exhausted"
 
 
@@ -33,7 +34,7 @@ class PinAttemptsExhausted(eid.EidError):
 class CardReading:
     """What the card said, and how it compares with a record (when one was given)."""
 
-    holder: eid.EidHolder
+    holder: card.EidHolder
     proved: bool  # the card signed a challenge with the PIN
     difference: str | Promise | None = None  # why the card is not the record's holder
     record_niss_missing: bool = False
@@ -53,20 +54,20 @@ def read_card(
 ) -> CardReading:
     """Read the card (with ``pin``: prove possession too) and compare with ``practitioner``'s NISS.
 
-    Raises ``eid.EidError`` (after recording the failure in the audit log).
+    Raises ``card.EidError`` (after recording the failure in the audit log).
     """
     proving = pin is not None
     try:
         if proving and user is not None and user.is_authenticated:
             _claim_pin_attempt(user)
-        holder = eid.prove_possession(module_path(), pin) if proving else eid.read_authentication_certificate(module_path())
-    except eid.EidError as error:
+        holder = card.prove_possession(module_path(), pin) if proving else card.read_authentication_certificate(module_path())
+    except card.EidError as error:
         _audit(request, user, practitioner, "eID card read failed", {"error": error.code, "proof": proving})
         raise
     difference, missing = None, False
     if practitioner is not None:
         if practitioner.niss:
-            difference = eid.compare_niss(holder, practitioner.niss)
+            difference = card.compare_niss(holder, practitioner.niss)
         else:
             missing = True
     reading = CardReading(holder, proved=proving, difference=difference, record_niss_missing=missing)
@@ -91,7 +92,7 @@ def _audit(request, user, practitioner, summary: str, details: dict) -> None:
     record_event(EventKind.EID_READ, request=request, user=user, practitioner=practitioner, summary=summary, details=details)
 
 
-def holder_fields(holder: eid.EidHolder) -> dict[str, object]:
+def holder_fields(holder: card.EidHolder) -> dict[str, object]:
     """The record fields the card gives: names, NISS, and the birth date and sex the NISS encodes."""
     fields: dict[str, object] = {"last_name": holder.last_name, "first_names": holder.first_names, "niss": holder.niss}
     try:
@@ -105,7 +106,7 @@ def holder_fields(holder: eid.EidHolder) -> dict[str, object]:
     return fields
 
 
-def holder_to_session(holder: eid.EidHolder) -> dict[str, str]:
+def holder_to_session(holder: card.EidHolder) -> dict[str, str]:
     """``holder_fields`` as JSON-safe strings (dates in ISO 8601), for the session."""
     return {name: value.isoformat() if isinstance(value, date) else str(value) for name, value in holder_fields(holder).items()}
 
@@ -131,7 +132,7 @@ class RecordExists(Exception):
         self.practitioner = practitioner
 
 
-def create_record(holder: eid.EidHolder) -> Practitioner:
+def create_record(holder: card.EidHolder) -> Practitioner:
     """A new record from the card (command line ``eid read --create``).
 
     Raises ``RecordExists`` when a record has the card's NISS, ``ValidationError`` when the card's

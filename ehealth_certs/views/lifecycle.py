@@ -1,13 +1,12 @@
 """Pages of the certificate life cycle, from the practitioner's record (thin views over the services).
 
 Renewal steps, password change, revocation: the practitioner on their own record and
-administrators (``CertificateManagerMixin``). Reading the eID card (it holds no key material):
-whoever may see the record; filling a new record from the card: front desk and administrators.
+administrators (``CertificateManagerMixin``).
 """
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
@@ -18,16 +17,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView, View
 
 from practitioners import record_tabs
-from practitioners.access import PractitionerAccessMixin, RegistryManagerRequiredMixin
-from practitioners.views import PractitionerEditView
 
-from . import access, eid, eid_services, password_change, password_policy, renewal, revocation, selectors
-from .lifecycle_forms import EidProofForm, PasswordChangeForm, RenewalStepForm, RevocationForm, UploadedPasswordChangeForm
-from .models import Certificate, CertificateState, RenewalStep, stored_bytes
-from .views import CertificateManagerMixin
+from ehealth_certs import selectors
+from ehealth_certs.lifecycle import password_change, renewal, revocation
+from ehealth_certs.keystore import password_policy
+from ehealth_certs.forms import PasswordChangeForm, RenewalStepForm, RevocationForm, UploadedPasswordChangeForm
+from ehealth_certs.models import Certificate, CertificateState, RenewalStep, stored_bytes
+from ehealth_certs.views.certificate import CertificateManagerMixin
 
 PASSWORD_FIELDS = ("current_password", "new_password", "confirmation")
-SESSION_EID_RECORD = "ehealth_certs:eid-new-record"
 
 
 class RecordCertificateMixin(CertificateManagerMixin):
@@ -240,85 +238,3 @@ class RevokeView(RecordCertificateMixin, TemplateView):
                     messages.info(request, _("This certificate is already recorded as revoked."))
                 return redirect(self.record_url("revocation-steps"))
         return self.render_to_response(self.get_context_data(form=form))
-
-
-# --------------------------------------------------------------------------- eID card
-
-
-def _eid_error_context(error: eid.EidError) -> dict:
-    return {"eid_error": error, "eid_error_code": error.code}
-
-
-@method_decorator([sensitive_post_parameters("pin"), never_cache], name="dispatch")
-class EidReadView(PractitionerAccessMixin, TemplateView):
-    """Read the card in the reader (POST action=read) or prove possession with the PIN (action=prove)."""
-
-    template_name = "ehealth_certs/lifecycle/eid_read.html"
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("practitioner", self.get_practitioner())
-        kwargs.setdefault("pin_form", EidProofForm())
-        kwargs.setdefault("may_prove", self.may_prove())
-        return super().get_context_data(**kwargs)
-
-    def may_prove(self) -> bool:
-        """PINs go to the card in the server's reader: only the practitioner themself or an administrator."""
-        return access.can_manage_certificate(self.request.user, self.get_practitioner())
-
-    def post(self, request, *args, **kwargs):
-        pin = None
-        if request.POST.get("action") == "prove":
-            if not self.may_prove():
-                raise PermissionDenied
-            form = EidProofForm(request.POST)
-            if not form.is_valid():
-                return self.render_to_response(self.get_context_data(pin_errors=form.errors))
-            pin = form.cleaned_data["pin"]
-        try:
-            reading = eid_services.read_card(pin=pin, practitioner=self.get_practitioner(), user=request.user, request=request)
-        except eid.EidError as error:
-            return self.render_to_response(self.get_context_data(**_eid_error_context(error)))
-        return self.render_to_response(self.get_context_data(reading=reading))
-
-
-@method_decorator([sensitive_post_parameters("pin"), never_cache], name="dispatch")
-class EidNewRecordView(RegistryManagerRequiredMixin, TemplateView):
-    """Read the card for a new record: its data go to the new-record form (nothing is saved here)."""
-
-    template_name = "ehealth_certs/lifecycle/eid_read.html"
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("pin_form", EidProofForm())
-        return super().get_context_data(**kwargs)
-
-    def post(self, request, *args, **kwargs):
-        try:
-            reading = eid_services.read_card(user=request.user, request=request)
-        except eid.EidError as error:
-            return self.render_to_response(self.get_context_data(**_eid_error_context(error)))
-        existing = eid_services.record_with_niss(reading.holder.niss)
-        if existing is not None:
-            return self.render_to_response(self.get_context_data(reading=reading, existing=existing))
-        request.session[SESSION_EID_RECORD] = eid_services.holder_to_session(reading.holder)
-        return redirect("ehealth_certs_eid:create")
-
-
-class EidPrefilledCreateView(PractitionerEditView):
-    """The new-record form filled with the card's data (from the session); saved only by the user."""
-
-    def get(self, request, *args, **kwargs):
-        initial = request.session.get(SESSION_EID_RECORD)
-        if not initial:
-            messages.info(request, _("Read the eID card first."))
-            return redirect("ehealth_certs_eid:read")
-        response = super().get(request, *args, **kwargs)
-        response.context_data["form"].initial.update(eid_services.fields_from_session(initial))
-        messages.info(request, _("The name, NISS, date of birth and sex come from the eID card: check them, complete the record, then save."))
-        return response
-
-    def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
-        if response.status_code == 302:
-            request.session.pop(SESSION_EID_RECORD, None)
-        return response
-

@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers over ``ehealth_certs.reminders``.
+"""Celery tasks: thin wrappers over ``ehealth_certs.reminders.scan``.
 
 Beat runs ``scan_expiring_certificates`` (the OCSP re-check, then the expiry scan) and
 ``purge_expired_downloads`` daily, and ``redeliver_owed_reminders`` every few minutes;
@@ -14,7 +14,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from . import password_change, reminders, revocation_check
+from ehealth_certs.lifecycle import password_change
+from ehealth_certs.reminders import delivery, revocation_check, scan
 
 # Without jitter the waits are exactly those the settings promise (retries of mails that failed at
 # different moments stay spread out); with it, Celery may wait anything from 0 seconds.
@@ -31,7 +32,7 @@ RETRY_OPTIONS = dict(
 def enqueue_owed() -> int:
     """One delivery task per owed row, once the rows are committed; a failed row whose Celery
     retry is still to come is left to that retry, so the backoff holds."""
-    owed = reminders.owed(retries_scheduled=True)
+    owed = delivery.owed(retries_scheduled=True)
 
     def enqueue():
         for reminder_id in owed.reminder_ids:
@@ -48,7 +49,7 @@ def enqueue_owed() -> int:
 @shared_task(name="ehealth_certs.tasks.scan_expiring_certificates")
 def scan_expiring_certificates() -> int:
     revocation_check.check_revocations()  # first: the digest lists the certificates it finds revoked
-    reminders.scan_expiring()
+    scan.scan_expiring()
     return enqueue_owed()
 
 
@@ -59,12 +60,12 @@ def redeliver_owed_reminders() -> int:
 
 @shared_task(name="ehealth_certs.tasks.deliver_reminder", **RETRY_OPTIONS)
 def deliver_reminder(reminder_id: int) -> bool:
-    return reminders.deliver_reminder(reminder_id)
+    return delivery.deliver_reminder(reminder_id)
 
 
 @shared_task(name="ehealth_certs.tasks.deliver_digest", **RETRY_OPTIONS)
 def deliver_digest(digest_id: int) -> bool:
-    return reminders.deliver_digest(digest_id)
+    return delivery.deliver_digest(digest_id)
 
 
 @shared_task(name="ehealth_certs.tasks.purge_expired_downloads")
@@ -74,4 +75,4 @@ def purge_expired_downloads() -> int:
 
 @shared_task(name="ehealth_certs.tasks.deliver_revocation_notice", **RETRY_OPTIONS)
 def deliver_revocation_notice(notice_id: int) -> bool:
-    return reminders.deliver_revocation_notice(notice_id)
+    return delivery.deliver_revocation_notice(notice_id)

@@ -25,8 +25,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from ehealth_certs import ocsp
-from ehealth_certs.pkcs12 import (
+from ehealth_certs.keystore import ocsp
+from ehealth_certs.keystore.pkcs12 import (
     KeystoreEntry,
     NoMacError,
     Pkcs12Error,
@@ -35,7 +35,7 @@ from ehealth_certs.pkcs12 import (
     public_key_der,
     read_keystore,
 )
-from ehealth_certs.trust import (
+from ehealth_certs.keystore.trust import (
     ACCEPTANCE,
     ENVIRONMENTS,
     TrustSettings,

@@ -24,9 +24,10 @@ from django.utils import timezone
 from audit.models import EventKind
 from audit.services import record_event
 
-from . import conf, ocsp
-from .models import Certificate, CertificateState, RevocationCheck, RevocationNotice, stored_bytes
-from .validation import REVOCATION_REASONS
+from ehealth_certs import conf
+from ehealth_certs.keystore import ocsp
+from ehealth_certs.models import Certificate, CertificateState, RevocationCheck, RevocationNotice, stored_bytes
+from ehealth_certs.keystore.validation import REVOCATION_REASONS
 
 logger = logging.getLogger(__name__)
 

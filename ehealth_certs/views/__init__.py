@@ -1,0 +1,1 @@
+"""The certificate pages, imported only by ``ehealth_certs.urls``."""
