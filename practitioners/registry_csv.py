@@ -40,6 +40,7 @@ from .models import (
     Practitioner,
     Profession,
     Sex,
+    profession_for_inami,
 )
 from .selectors import current_periods, practitioners_with_current_inami
 
@@ -98,15 +99,6 @@ TEXT_COLUMNS = (
 )
 # Columns about the INAMI period to create, not record fields.
 PERIOD_COLUMNS = ("inami", "profession", "inami_start", "conventioned")
-
-# The profession an INAMI number's first digit decides, when it names exactly one of ours.
-INAMI_FIRST_DIGIT_PROFESSION = {
-    "1": Profession.DOCTOR,
-    "3": Profession.DENTIST,
-    "4": Profession.NURSE,
-    "5": Profession.PHYSIOTHERAPIST,
-    "6": Profession.PHARMACIST,
-}
 
 TRUE_WORDS = frozenset({"yes", "oui", "ja", "1", "true", "y"})
 FALSE_WORDS = frozenset({"no", "non", "nee", "0", "false", "n", ""})
@@ -377,7 +369,7 @@ def _validate_period(row: _Row, day: datetime.date) -> None:
     practitioner = row.practitioner
     if practitioner.pk and any(p.inami_number == number for p in practitioner.inami_periods.all()):
         return
-    profession = row.period.get("profession") or INAMI_FIRST_DIGIT_PROFESSION.get(number[0])
+    profession = row.period.get("profession") or profession_for_inami(number)
     if not profession:
         row.add_errors(
             "profession",

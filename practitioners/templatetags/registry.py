@@ -30,11 +30,6 @@ def kbo(value: str | None) -> str:
 
 
 @register.filter
-def profession_label(value: str | None) -> str:
-    return str(Profession(value).label) if value in Profession.values else ""
-
-
-@register.filter
 def age(value: tuple[int, int, int] | None) -> str:
     """(years, months, days) as "38 years, 3 months, 29 days"."""
     if value is None:
