@@ -3,34 +3,23 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from oxygen.secret_words import looks_secret
 from oxygen.security import client_ip
 
 from .models import AuditEvent, EventKind
 
 logger = logging.getLogger(__name__)
 
-# A details key is dropped when one of its words ends with one of SECRET_WORDS, or is one of
-# WHOLE_SECRET_WORDS (whole words only, so that "mapping" or "shipping" stay).
-SECRET_WORDS = ("password", "passwd", "pwd", "passphrase", "secret", "key", "token", "pkcs12", "p12")
-WHOLE_SECRET_WORDS = ("pin", "pincode", "puk")
-_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 _PEM_MARKER = "-----BEGIN"
 SUMMARY_LENGTH = AuditEvent._meta.get_field("summary").max_length
 USERNAME_LENGTH = AuditEvent._meta.get_field("username_attempted").max_length
 
-
-def looks_secret(key: str) -> bool:
-    """True for keys such as "password", "new_password", "pin", "privateKey", "api_key", "secret"."""
-    words = [word.lower() for word in _WORD_SPLIT.split(str(key)) if word]
-    return any(word in WHOLE_SECRET_WORDS or word.endswith(SECRET_WORDS) for word in words)
-
-
+# A details key is dropped when it looks secret (oxygen.secret_words: the list the logs mask too).
 _DROP = object()
 
 

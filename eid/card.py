@@ -6,128 +6,41 @@ No Django models or settings here: callers pass the module path (the Django sett
 Every call loads the module, works, then unloads it: a card inserted or removed between two
 calls is seen, and the module is finalised again when nobody else in the process holds it.
 
-Which error, when (every failure is an :class:`EidError`; no ``PyKCS11Error`` escapes):
-
-``module_missing``
-    The module file does not exist, or cannot be loaded and initialised as a PKCS#11 module.
-``no_reader``
-    The module reports no slot at all (the eID middleware has one slot per card reader).
-``no_card``
-    There are slots but none holds a usable token: no slot has ``CKF_TOKEN_PRESENT`` (empty
-    readers), or every present token lacks ``CKF_TOKEN_INITIALIZED`` (SoftHSM's spare
-    uninitialised slot) or stops answering (card pulled out: ``CKR_TOKEN_NOT_PRESENT``,
-    ``CKR_DEVICE_REMOVED``, ``CKR_TOKEN_NOT_RECOGNIZED``).
-``no_certificate``
-    At least one card is present, but none holds a certificate labelled "Authentication"
-    (exact label first, then case-insensitively). The first card (in slot order) that has one
-    is used.
-``wrong_pin`` / ``pin_locked``
-    ``C_Login`` refused the PIN / the PIN is blocked (``CKR_PIN_LOCKED`` or the token flag
-    ``CKF_USER_PIN_LOCKED``).
-``signature_invalid``
-    The card signed the challenge but the signature does not verify with its certificate.
-``token_error``
-    Any other PKCS#11 or certificate failure; ``detail`` holds the technical reason.
+Every failure is an :class:`eid.errors.EidError` (which error when: see that module); no
+``PyKCS11Error`` escapes. The challenge's mechanism and signature check are in `eid.signing`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
 
 import PyKCS11
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.x509.oid import NameOID
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .errors import (
+    EidError,
+    Message,
+    ModuleMissingError,
+    NoCardError,
+    NoCertificateError,
+    NoReaderError,
+    PinLockedError,
+    TokenError,
+    WrongPinError,
+)
+from .signing import signing_key, signing_method, verify
+
 AUTHENTICATION_LABEL = "Authentication"
 CHALLENGE_SIZE = 32
-
-Message = str | Promise
-
-
-class EidError(Exception):
-    """Base class of every eID failure; ``message`` is translatable, ``detail`` technical."""
-
-    code: ClassVar[str] = "token_error"
-    default_message: ClassVar[Message] = _("The eID card could not be used.")
-
-    def __init__(self, message: Message | None = None, *, detail: str = "") -> None:
-        self.message: Message = message if message is not None else self.default_message
-        self.detail = detail
-        super().__init__(self.message)
-
-
-class TokenError(EidError):
-    """A PKCS#11 or certificate failure that has no more specific class."""
-
-
-class ModuleMissingError(EidError):
-    code = "module_missing"
-    default_message = _(
-        "The eID software (PKCS#11 module) is not installed or cannot be loaded."
-    )
-
-
-class NoReaderError(EidError):
-    code = "no_reader"
-    default_message = _("No card reader was found. Connect a card reader.")
-
-
-class NoCardError(EidError):
-    code = "no_card"
-    default_message = _("No eID card was found in the card reader. Insert the eID card.")
-
-
-class NoCertificateError(EidError):
-    code = "no_certificate"
-    default_message = _("The card has no Authentication certificate. Is it a Belgian eID card?")
-
-
-class WrongPinError(EidError):
-    """The PIN was refused; ``attempts_left`` is set only when the token allows deriving it."""
-
-    code = "wrong_pin"
-    default_message = _("Wrong PIN.")
-
-    def __init__(self, attempts_left: int | None = None, pin_count_low: bool = False) -> None:
-        self.attempts_left = attempts_left
-        self.pin_count_low = pin_count_low
-        if attempts_left == 1:
-            message = _("Wrong PIN. One attempt is left before the PIN is blocked.")
-        elif pin_count_low:
-            message = _("Wrong PIN. Few attempts are left before the PIN is blocked.")
-        else:
-            message = self.default_message
-        super().__init__(message)
-
-
-class PinLockedError(EidError):
-    code = "pin_locked"
-    default_message = _(
-        "The PIN of this eID card is blocked. It can be unblocked at the municipality with the"
-        " PUK code."
-    )
-
-
-class SignatureInvalidError(EidError):
-    code = "signature_invalid"
-    default_message = _(
-        "The card's signature does not match its Authentication certificate."
-    )
 
 
 @dataclass(frozen=True)
@@ -157,14 +70,14 @@ def prove_possession(module_path: str, pin: str) -> EidHolder:
         raise WrongPinError()
     challenge = secrets.token_bytes(CHALLENGE_SIZE)
     with _open_card(module_path) as card:
-        public_key = _signing_key(card.holder.certificate)
-        mechanism, prepare = _signing_method(public_key, card.mechanisms())
+        public_key = signing_key(card.holder.certificate)
+        mechanism, prepare = signing_method(public_key, card.mechanisms())
         with _logged_in(card, pin):
             key = _authentication_key(card)
             signature = bytes(
                 card.session.sign(key, prepare(challenge), PyKCS11.Mechanism(mechanism, None))
             )
-    _verify(public_key, signature, challenge)
+    verify(public_key, signature, challenge)
     return card.holder
 
 
@@ -326,7 +239,7 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-# --- PIN and signature ----------------------------------------------------------------------
+# --- PIN and private key ----------------------------------------------------------------------
 
 
 @contextlib.contextmanager
@@ -366,71 +279,3 @@ def _authentication_key(card: _Card) -> PyKCS11.CK_OBJECT_HANDLE:
         if keys:
             return keys[0]
     raise TokenError(_("The card has no private key for its Authentication certificate."))
-
-
-_SHA256_DIGEST_INFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
-
-Prepare = Callable[[bytes], bytes]
-
-
-def _unchanged(challenge: bytes) -> bytes:
-    return challenge
-
-
-def _sha256(challenge: bytes) -> bytes:
-    return hashlib.sha256(challenge).digest()
-
-
-def _sha256_digest_info(challenge: bytes) -> bytes:
-    return _SHA256_DIGEST_INFO_PREFIX + _sha256(challenge)
-
-
-# Per key type, in order of preference: the mechanism and what to hand the token so that the
-# result is a SHA-256 signature of the challenge (PKCS#1 v1.5 for RSA, ECDSA for EC keys).
-_RSA_METHODS: tuple[tuple[int, Prepare], ...] = (
-    (PyKCS11.CKM_SHA256_RSA_PKCS, _unchanged),
-    (PyKCS11.CKM_RSA_PKCS, _sha256_digest_info),
-)
-_EC_METHODS: tuple[tuple[int, Prepare], ...] = (
-    (PyKCS11.CKM_ECDSA_SHA256, _unchanged),
-    (PyKCS11.CKM_ECDSA, _sha256),
-)
-
-
-SigningKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
-
-
-def _signing_key(certificate: x509.Certificate) -> SigningKey:
-    public_key = certificate.public_key()
-    if not isinstance(public_key, SigningKey):
-        raise TokenError(_("The Authentication key type is not supported."))
-    return public_key
-
-
-def _signing_method(public_key: SigningKey, supported: set[str]) -> tuple[int, Prepare]:
-    methods = _RSA_METHODS if isinstance(public_key, rsa.RSAPublicKey) else _EC_METHODS
-    for mechanism, prepare in methods:
-        if PyKCS11.CKM[mechanism] in supported:
-            return mechanism, prepare
-    raise TokenError(
-        _("The card offers no supported signature mechanism."), detail=", ".join(sorted(supported))
-    )
-
-
-def _verify(public_key: SigningKey, signature: bytes, challenge: bytes) -> None:
-    """Check a SHA-256 signature of the challenge made by a :func:`_signing_method`."""
-    try:
-        if isinstance(public_key, rsa.RSAPublicKey):
-            public_key.verify(signature, challenge, padding.PKCS1v15(), hashes.SHA256())
-        else:
-            public_key.verify(_ecdsa_der(signature), challenge, ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature as exc:
-        raise SignatureInvalidError() from exc
-
-
-def _ecdsa_der(raw_signature: bytes) -> bytes:
-    """PKCS#11 returns ECDSA signatures as r || s; cryptography wants DER."""
-    half = len(raw_signature) // 2
-    r = int.from_bytes(raw_signature[:half], "big")
-    s = int.from_bytes(raw_signature[half:], "big")
-    return encode_dss_signature(r, s)

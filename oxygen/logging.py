@@ -4,8 +4,8 @@
   one, keeps it in a context variable for the request's duration and returns it in the response.
 - ``RequestIdFilter`` copies that id onto every log record (``None`` outside a request).
 - ``SensitiveDataFilter`` masks NISS numbers (``85073003328`` and ``85.07.30-033.28`` both become
-  ``850730*****``), password-like values and one-time download tokens in messages, arguments,
-  extras and tracebacks.
+  ``850730*****``), the values of secret-looking names (``oxygen.secret_words``: password, key,
+  token, PIN…) and one-time download tokens in messages, arguments, extras and tracebacks.
 - ``TextFormatter`` escapes control characters (no forged lines); ``JsonFormatter`` writes one
   JSON object per event.
 - ``logging_config()`` builds the ``LOGGING`` dict used by Django, Celery and gunicorn alike.
@@ -24,6 +24,8 @@ import traceback
 import uuid
 from collections.abc import Mapping
 
+from oxygen.secret_words import SECRET_WORDS, WHOLE_SECRET_WORDS, looks_secret
+
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -41,13 +43,12 @@ _NISS_OR_LONG_HEX = re.compile(
     rf"|(?<!\d)(?P<yy>\d\d){_SEP}(?P<mm>\d\d){_SEP}(?P<dd>\d\d){_SEP}\d{{3}}{_SEP}\d\d(?!\d)"
 )
 
-_SECRET_WORDS = r"password|passwd|pwd|passphrase|secret"
-_SECRET_KEY_NAME = re.compile(rf"(?i)(?:{_SECRET_WORDS})")
-# key=value, key: value, 'key': 'value', "key"="value"; quoted values may hold spaces.
+# key=value, key: value, 'key': 'value', "key"="value"; quoted values may hold spaces. The value is
+# masked when the key looks secret (oxygen.secret_words, the list the audit log uses too).
 _SECRET_PAIR = re.compile(
     rf"""(?ix)
-    (?P<key>[\w-]*(?:{_SECRET_WORDS})[\w-]*["']?\s*[:=]\s*)
-    (?:"[^"]*"|'[^']*'|[^\s,;&}}\])]+)
+    (?P<key>(?P<name>[\w-]*(?:{"|".join(SECRET_WORDS + WHOLE_SECRET_WORDS)})[\w-]*)["']?\s*[:=]\s*)
+    (?P<value>"[^"]*"|'[^']*'|[^\s,;&}}\])]+)
     """
 )
 # The one-time download links of re-encrypted keystores (…/download/<token>/): the token is the key.
@@ -56,10 +57,18 @@ MASK = "********"
 
 
 def mask_text(text: str) -> str:
-    """The text with every NISS-like number, password-like value and download token masked."""
+    """The text with every NISS-like number, secret-looking value and download token masked."""
     text = _NISS_OR_LONG_HEX.sub(lambda m: m["hex"] or f"{m['yy']}{m['mm']}{m['dd']}*****", text)
     text = _DOWNLOAD_TOKEN.sub(MASK, text)
-    return _SECRET_PAIR.sub(lambda match: f"{match['key']}{MASK}", text)
+    return _SECRET_PAIR.sub(_mask_pair, text)
+
+
+def _mask_pair(match: re.Match) -> str:
+    """The pair with its value masked; a key that only contains a secret word ("keystore=…",
+    "shipping=…") is kept, and its value masked in turn ("keystore=/x?password=…")."""
+    if looks_secret(match["name"]):
+        return f"{match['key']}{MASK}"
+    return match["key"] + _SECRET_PAIR.sub(_mask_pair, match["value"])
 
 
 # Control characters (line breaks included) and Unicode line separators: in the text format a
@@ -73,7 +82,7 @@ def escape_control_characters(text: str) -> str:
 
 
 def _mask_value(key: object, value: object) -> object:
-    if isinstance(key, str) and _SECRET_KEY_NAME.search(key):
+    if isinstance(key, str) and looks_secret(key):
         return MASK
     return mask_text(value) if isinstance(value, str) else value
 

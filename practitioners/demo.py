@@ -15,6 +15,7 @@ from .models import (
     Profession,
     Sex,
     TreatmentType,
+    inami_first_digit,
 )
 
 DEMO_PASSWORDS = {
@@ -35,13 +36,6 @@ PROFESSION_TREATMENT = {
     Profession.SPEECH_THERAPIST: "speech-therapy",
     Profession.NURSE: "nursing",
     Profession.DOCTOR: "general-medicine",
-}
-PROFESSION_FIRST_DIGIT = {
-    Profession.PHYSIOTHERAPIST: 5,
-    Profession.SPEECH_THERAPIST: 5,
-    Profession.PODIATRIST: 5,
-    Profession.DOCTOR: 1,
-    Profession.NURSE: 4,
 }
 
 
@@ -193,7 +187,7 @@ def _demo_practitioner(index: int, demo: DemoPractitioner, types: dict[str, Trea
     for period in demo.periods:
         inami = InamiPeriod(
             practitioner=practitioner, profession=demo.profession, start_date=period.start, end_date=period.end,
-            inami_number=make_inami(PROFESSION_FIRST_DIGIT[demo.profession], demo.person_number, period.qualification),
+            inami_number=make_inami(int(inami_first_digit(demo.profession)), demo.person_number, period.qualification),
             conventioned=period.conventioned,
         )
         inami.full_clean()

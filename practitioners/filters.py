@@ -25,8 +25,9 @@ class StaticChoicesSelect(forms.Select):
     """A select over fixed choices, rendered once per language, selected value and attributes.
 
     The registry's filter form has five such selects; rendering their options through the widget
-    templates cost about 1.5 ms on every page. A value outside the choices is rendered as usual and
-    not kept, so what is kept is bounded by the choices.
+    templates was a visible share of every page (docs/benchmarks.md, benchmark 1, second round).
+    A value outside the choices is rendered as usual and not kept, so what is kept is bounded by
+    the choices.
     """
 
     _rendered: dict[tuple, str] = {}

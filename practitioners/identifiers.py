@@ -213,19 +213,6 @@ def niss_agreement_errors(
 
 InamiCheckRule = Callable[[str], bool]
 
-INAMI_PROFESSIONS: Final[Mapping[int, str]] = MappingProxyType(
-    {
-        1: _("doctor"),
-        2: _("hospital pharmacist"),
-        3: _("dentist"),
-        4: _("nurse or midwife"),
-        5: _("physiotherapist or speech therapist"),
-        6: _("pharmacist"),
-        7: _("hospital"),
-        8: _("clinical laboratory"),
-    }
-)
-
 _INAMI_LENGTH_MESSAGE = ngettext_lazy(
     "An INAMI number has 11 digits; you entered %(count)d digit.",
     "An INAMI number has 11 digits; you entered %(count)d digits.",
@@ -275,12 +262,6 @@ def format_inami(digits: str) -> str:
     if len(d) != INAMI_LENGTH or not _is_digits(d):
         return digits
     return f"{d[0]}/{d[1:6]}/{d[6:8]}/{d[8:]}"
-
-
-def inami_profession(digits: str) -> str | None:
-    """The profession encoded by the first digit of an INAMI number, if known."""
-    d = normalize(digits)
-    return INAMI_PROFESSIONS.get(int(d[0])) if _is_digits(d[:1]) else None
 
 
 # --- KBO / BCE enterprise number ------------------------------------------------------

@@ -71,6 +71,32 @@ class Profession(models.TextChoices):
     PHARMACIST = "pharmacist", _("Pharmacist")
 
 
+# The first digit of an INAMI number names a group of professions (INAMI's numbering). The first
+# profession of a group is the one the CSV import assumes when a row names none; a profession
+# outside every group (dietitian) has no digit of its own here.
+INAMI_PROFESSION_GROUPS: dict[str, tuple[Profession, ...]] = {
+    "1": (Profession.DOCTOR,),
+    "3": (Profession.DENTIST,),
+    "4": (Profession.NURSE, Profession.MIDWIFE),
+    "5": (Profession.PHYSIOTHERAPIST, Profession.SPEECH_THERAPIST, Profession.PODIATRIST),
+    "6": (Profession.PHARMACIST,),
+}
+
+
+def profession_for_inami(number: str) -> Profession | None:
+    """The profession an INAMI number's first digit stands for, when it stands for one."""
+    group = INAMI_PROFESSION_GROUPS.get(number[:1])
+    return group[0] if group else None
+
+
+def inami_first_digit(profession: Profession) -> str:
+    """The first digit of the INAMI numbers of `profession`; KeyError for one in no group."""
+    for digit, group in INAMI_PROFESSION_GROUPS.items():
+        if profession in group:
+            return digit
+    raise KeyError(profession)
+
+
 class TreatmentType(models.Model):
     """A kind of treatment record the practice keeps (physiotherapy, podiatry, ...): an editable list."""
 

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from audit.services import clean_details
 from oxygen.logging import (
+    MASK,
     TEXT_FORMAT,
     JsonFormatter,
     RequestIdFilter,
@@ -26,6 +28,7 @@ from oxygen.logging import (
     logging_config,
     mask_text,
 )
+from oxygen.secret_words import SECRET_WORDS, WHOLE_SECRET_WORDS
 from tests.conftest import require_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -397,3 +400,19 @@ def test_celery_worker_logs_json_through_the_same_handler(tmp_path):
         stop(process)
     loggers = {entry["logger"] for entry in json_lines(stderr)}
     assert {"celery.apps.worker", "celery.worker.consumer.connection"} <= loggers
+
+
+# --- One list of secret words for the logs and the audit log -----------------------------------
+
+@pytest.mark.parametrize(
+    "key",
+    [*SECRET_WORDS, *WHOLE_SECRET_WORDS, "new_password1", "oldPassword", "eid_pin", "privateKey", "api_key",
+     "keystore_p12", "serial", "keystore_id", "mapping", "shipping", "spinner", "subject"],
+)
+def test_the_logs_mask_exactly_what_the_audit_log_drops(key):
+    dropped_by_audit = key not in clean_details({key: "v4lue"})
+    record = make_record(f"%({key})s", ({key: "v4lue"},), **{key: "v4lue"})
+    assert (record.getMessage() == MASK) is dropped_by_audit
+    assert (getattr(record, key) == MASK) is dropped_by_audit
+    assert (mask_text(f"{key}=v4lue") == f"{key}={MASK}") is dropped_by_audit
+    assert (mask_text(f"{{'{key}': 'v4lue'}}") == f"{{'{key}': {MASK}}}") is dropped_by_audit

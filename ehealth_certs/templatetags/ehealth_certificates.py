@@ -51,7 +51,8 @@ def certificate_status_text(practitioner):
 
 
 # Status -> (badge colour, text with the expiry date as %(date)s). Built in Python rather than
-# with a template per row: a 25-row registry page rendered 25 small templates (about 1 ms).
+# with a template per row, which a registry page paid once per row (docs/benchmarks.md,
+# benchmark 1, second round).
 BADGES = {
     selectors.VALID: ("text-bg-success", "%(date)s"),
     selectors.EXPIRING: ("text-bg-warning", _("%(date)s (expires soon)")),

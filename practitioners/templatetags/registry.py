@@ -30,11 +30,6 @@ def kbo(value: str | None) -> str:
 
 
 @register.filter
-def profession_label(value: str | None) -> str:
-    return str(Profession(value).label) if value in Profession.values else ""
-
-
-@register.filter
 def age(value: tuple[int, int, int] | None) -> str:
     """(years, months, days) as "38 years, 3 months, 29 days"."""
     if value is None:
@@ -60,8 +55,8 @@ def registry_rows(practitioners: Iterable[Practitioner]) -> SafeString:
     """The registry table's body rows, one ``format_html`` per row (as the admin's change list does).
 
     The rows carry the attributes set by ``attach_current_inami`` and ``attach_certificate_status``.
-    Built in Python because the same cells through template tags and filters cost about 0.6 ms a
-    row, 15 ms for a 25-row page (docs/benchmarks.md, benchmark 1).
+    Built in Python because the same cells through template tags and filters cost several times
+    as much a row (docs/benchmarks.md, benchmark 1, third round).
     """
     professions = {value: str(label) for value, label in Profession.choices}
     conventioned = {True: gettext("yes"), False: gettext("no")}

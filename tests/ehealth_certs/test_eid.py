@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.utils import translation
 
-from eid import card
+from eid import card, errors
 from tests import softhsm
 from tests.softhsm import softhsm_factory, softhsm_token  # noqa: F401  (fixtures)
 
@@ -85,7 +85,7 @@ def test_proof_with_ec_key_like_recent_cards(softhsm_factory, monkeypatch):
 def test_signature_not_matching_certificate(softhsm_token, monkeypatch):
     monkeypatch.setattr(PyKCS11.Session, "sign", lambda self, key, data, mecha: [0] * 256)
 
-    with pytest.raises(card.SignatureInvalidError) as excinfo:
+    with pytest.raises(errors.SignatureInvalidError) as excinfo:
         card.prove_possession(softhsm_token.module_path, softhsm_token.pin)
 
     assert excinfo.value.code == "signature_invalid"

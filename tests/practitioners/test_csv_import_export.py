@@ -201,7 +201,7 @@ def test_unreadable_files_get_a_clear_message_and_nothing_is_stored(case):
 
 
 def test_too_many_rows_is_refused(monkeypatch):
-    monkeypatch.setattr(registry_csv, "MAX_IMPORT_ROWS", 3)
+    monkeypatch.setattr(registry_csv.reading, "MAX_IMPORT_ROWS", 3)
     rows = [f"Claes;N{index};;n@example.be;nl;F;;" for index in range(4)]
     report = import_practitioners_csv(csv_text(*rows), day=TODAY)
     assert "too large" in report.errors[0].message and not Practitioner.objects.exists()
@@ -313,13 +313,13 @@ def test_export_then_import_round_trip_recreates_the_registry():
 def test_overlap_caught_by_the_database_is_reported_not_raised(postgres, monkeypatch):
     """If a period appears between validation and writing, the exclusion constraint refuses it."""
     record = make_practitioner()
-    original_validate = registry_csv._validate
+    original_validate = registry_csv.importing._validate
 
     def validate_then_race(rows, day):
         original_validate(rows, day)
         add_period(record, inami_number="53886171528", start_date=datetime.date(2015, 1, 1))
 
-    monkeypatch.setattr(registry_csv, "_validate", validate_then_race)
+    monkeypatch.setattr(registry_csv.importing, "_validate", validate_then_race)
     report = import_practitioners_csv(
         csv_text("Peeters;Jan;85073003328;jan@example.be;nl;M;;5/38861/71/521"), day=TODAY
     )

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from practitioners import identifiers
 from practitioners.identifiers import (
-    INAMI_PROFESSIONS,
     Niss,
     clean_inami,
     clean_kbo,
@@ -20,7 +19,6 @@ from practitioners.identifiers import (
     format_niss,
     inami_mod89_assumed_rule,
     inami_mod97_rule,
-    inami_profession,
     niss_agreement_errors,
     normalize,
     normalize_kbo,
@@ -302,24 +300,6 @@ def test_inami_check_rules_are_pluggable(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_format_inami() -> None:
     assert format_inami("53886171521") == "5/38861/71/521"
     assert format_inami("123") == "123"
-
-
-@pytest.mark.parametrize(
-    ("value", "label"),
-    [
-        ("1/23456/78/000", "doctor"),
-        ("53886171521", "physiotherapist or speech therapist"),
-        ("9", None),
-        ("", None),
-    ],
-)
-def test_inami_profession(value: str, label: str | None) -> None:
-    profession = inami_profession(value)
-    assert (str(profession) if profession is not None else None) == label
-
-
-def test_inami_professions_cover_digits_1_to_8() -> None:
-    assert sorted(INAMI_PROFESSIONS) == list(range(1, 9))
 
 
 # --- KBO / BCE ------------------------------------------------------------------------

@@ -4,10 +4,34 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from practitioners.models import InamiPeriod, Practitioner, calendar_difference
+from practitioners.models import (
+    InamiPeriod,
+    Practitioner,
+    Profession,
+    calendar_difference,
+    inami_first_digit,
+    profession_for_inami,
+)
 from tests.conftest import add_period, make_practitioner
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("number", "profession"),
+    [("12345625004", Profession.DOCTOR), ("53886171521", Profession.PHYSIOTHERAPIST),
+     ("43886171521", Profession.NURSE), ("20000113001", None), ("", None)],
+)
+def test_an_inami_numbers_first_digit_decides_the_profession_when_it_names_one(number, profession):
+    assert profession_for_inami(number) == profession
+
+
+def test_each_profession_in_a_group_has_the_first_digit_of_its_inami_numbers():
+    professions = (Profession.DOCTOR, Profession.DENTIST, Profession.NURSE, Profession.MIDWIFE,
+                   Profession.PHYSIOTHERAPIST, Profession.SPEECH_THERAPIST, Profession.PODIATRIST, Profession.PHARMACIST)
+    assert [inami_first_digit(profession) for profession in professions] == ["1", "3", "4", "4", "5", "5", "5", "6"]
+    with pytest.raises(KeyError):
+        inami_first_digit(Profession.DIETITIAN)
 
 
 def test_niss_must_agree_with_birth_date_and_sex():
