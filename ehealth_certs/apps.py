@@ -8,4 +8,11 @@ class EhealthCertsConfig(AppConfig):
     verbose_name = _("eHealth certificates")
 
     def ready(self) -> None:
-        from ehealth_certs import conf
+        """Plugs the certificates into the registry list and into /healthz (their extension points)."""
+        from practitioners import list_extensions
+
+        from ehealth_certs import conf  # noqa: F401  registers the CA bundles' system check
+        from ehealth_certs import registry_list
+
+        list_extensions.add_column(registry_list.COLUMN)
+        list_extensions.add_filter(registry_list.FILTER)

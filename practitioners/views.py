@@ -14,9 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from ehealth_certs.selectors import attach_certificate_status
-
-from . import record_tabs, registry_csv, roles
+from . import list_extensions, record_tabs, registry_csv, roles
 from .access import AdministratorRequiredMixin, PractitionerAccessMixin, RegistryManagerRequiredMixin
 from .filters import PractitionerFilter
 from .forms import ContactForm, InamiPeriodFormSet, PractitionerForm
@@ -34,13 +32,16 @@ class PractitionerListView(RegistryManagerRequiredMixin, FilterView):
         return Practitioner.objects.all()
 
     def get_context_data(self, **kwargs):
-        """The page's rows get their current INAMI period and certificate status: two queries per page."""
+        """The page's rows get their current INAMI period (one query per page) and what the columns other
+        apps add show (``list_extensions``: the certificate's status, one query per page)."""
         context = super().get_context_data(**kwargs)
         rows = list(context["object_list"])
         attach_current_inami(rows)
-        attach_certificate_status(rows)
+        columns = list_extensions.columns()
+        for column in columns:
+            column.attach(rows)
         context["page_obj"].object_list = rows
-        context.update(object_list=rows, practitioners=rows)
+        context.update(object_list=rows, practitioners=rows, extra_columns=columns)
         return context
 
     def get_paginate_by(self, queryset) -> int:
