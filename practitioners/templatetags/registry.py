@@ -1,5 +1,5 @@
 """Display filters for the registry's identifiers and ages, and the registry table's rows."""
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django import template
 from django.utils.html import escape, format_html, format_html_join
@@ -51,7 +51,7 @@ def age(value: tuple[int, int, int] | None) -> str:
 ROW = '<tr{}><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
 
 
-def _row_format(columns: Iterable[Column]) -> str:
+def _row_format(columns: Sequence[Column]) -> str:
     """ROW with one cell per added column, each with its class, as a ``format_html`` format."""
     cells = "".join(
         '<td class="%s">{}</td>' % escape(column.css_class).replace("{", "{{").replace("}", "}}") for column in columns
@@ -60,7 +60,7 @@ def _row_format(columns: Iterable[Column]) -> str:
 
 
 @register.simple_tag
-def registry_rows(practitioners: Iterable[Practitioner], columns: Iterable[Column] = ()) -> SafeString:
+def registry_rows(practitioners: Iterable[Practitioner], columns: Sequence[Column] = ()) -> SafeString:
     """The registry table's body rows, one ``format_html`` per row (as the admin's change list does).
 
     The rows carry the attributes set by ``attach_current_inami`` and by the added columns' ``attach``
