@@ -8,4 +8,15 @@ class EhealthCertsConfig(AppConfig):
     verbose_name = _("eHealth certificates")
 
     def ready(self) -> None:
-        from ehealth_certs import conf
+        """Plugs the certificates into the registry list and /healthz, through their extension points."""
+        from oxygen import health
+        from practitioners import list_extensions
+
+        from ehealth_certs import conf  # noqa: F401  registers the CA bundles' system check
+        from ehealth_certs import registry_list
+        from ehealth_certs.reminders import health as reminder_health
+
+        list_extensions.add_column(registry_list.COLUMN)
+        list_extensions.add_filter(registry_list.FILTER)
+        for name, check in reminder_health.CHECKS.items():
+            health.register(name, check)

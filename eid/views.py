@@ -19,7 +19,7 @@ from ehealth_certs import access
 from eid import card, services
 from eid.forms import EidProofForm
 from practitioners.access import PractitionerAccessMixin, RegistryManagerRequiredMixin
-from practitioners.views import PractitionerEditView
+from practitioners.record_form import PractitionerEditView
 
 SESSION_EID_RECORD = "eid:new-record"
 

@@ -5,15 +5,11 @@ Checks, each reported with its own ``status``:
 - ``database``: a trivial query;
 - ``redis``: PING to the Redis that carries the Celery broker (``HEALTHZ_REDIS_URL``), with a short
   timeout; ``not_configured`` (healthy) when the installation runs no Redis, as the embedded default;
-- ``scan``: when the daily expiry scan last ran; fails when that is more than
-  ``HEALTHZ_MAX_SCAN_AGE_HOURS`` ago, or when it never ran (beat and the worker run it; without
-  Celery, the ``send_expiry_reminders`` cron command does);
-- ``revocation``: fails when an active certificate naming an OCSP responder has had no verified
-  answer (not revoked, or revoked) for ``HEALTHZ_MAX_REVOCATION_CHECK_AGE_DAYS`` days, counted
-  from its import when it never had one: the responder or the outbound network keeps failing;
-  ``not_configured`` (healthy) when ``EHEALTH_REVOCATION_CHECK`` is off;
-- ``reminders``: how many reminder mails are owed (pending or being sent) and how many failed.
-  Information for monitoring: counts never fail the check, only being unable to count does.
+- then the checks each app registers in its ``AppConfig.ready()`` with ``register(name, check)``:
+  the certificates' ``scan``, ``revocation`` and ``reminders`` (``ehealth_certs/reminders/health.py``).
+
+A check takes no argument and returns a JSON-ready dict with its ``status``: ``ok``, ``error``, or
+``not_configured`` (healthy: the installation does without what it checks).
 
 HTTP 200 when every check passes, 503 otherwise. The document holds no personal data and no error
 text (an error is named by its exception class; the details go to the log). Every check catches
@@ -23,19 +19,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
 import redis
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
-from django.db.models import Count, Q
 from django.http import JsonResponse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from ehealth_certs.models import AdminDigest, DeliveryState, Reminder, ScanRun
-from ehealth_certs.reminders.revocation_check import certificates_to_check
 
 logger = logging.getLogger(__name__)
 
@@ -62,53 +53,17 @@ def check_redis() -> dict:
     return {"status": OK}
 
 
-def check_scan() -> dict:
-    max_age = timedelta(hours=settings.HEALTHZ_MAX_SCAN_AGE_HOURS)
-    last = ScanRun.objects.order_by("-ran_at").values_list("ran_at", flat=True).first()
-    if last is None:
-        return {"status": ERROR, "last_run": None, "max_age_hours": settings.HEALTHZ_MAX_SCAN_AGE_HOURS}
-    age = timezone.now() - last
-    return {
-        "status": OK if age <= max_age else ERROR,
-        "last_run": last.isoformat(),
-        "age_hours": round(age.total_seconds() / 3600, 2),
-        "max_age_hours": settings.HEALTHZ_MAX_SCAN_AGE_HOURS,
-    }
-
-
-def check_revocation() -> dict:
-    if not settings.EHEALTH_REVOCATION_CHECK:
-        return {"status": NOT_CONFIGURED}
-    max_age_days = settings.HEALTHZ_MAX_REVOCATION_CHECK_AGE_DAYS
-    since = timezone.now() - timedelta(days=max_age_days)
-    stale = (
-        certificates_to_check()
-        .filter(Q(revocation_confirmed_at__lt=since) | Q(revocation_confirmed_at__isnull=True, uploaded_at__lt=since))
-        .count()
-    )
-    return {"status": OK if stale == 0 else ERROR, "unconfirmed": stale, "max_age_days": max_age_days}
-
-
-def check_reminders() -> dict:
-    """Practitioner reminders and administrators' digests together, one query each."""
-    counts = {"pending": 0, "failed": 0}
-    for model in (Reminder, AdminDigest):
-        totals = model.objects.aggregate(
-            pending=Count("pk", filter=Q(state__in=[DeliveryState.PENDING, DeliveryState.SENDING])),
-            failed=Count("pk", filter=Q(state=DeliveryState.FAILED)),
-        )
-        for key in counts:
-            counts[key] += totals[key]
-    return {"status": OK, **counts}
-
-
 CHECKS: dict[str, Callable[[], dict]] = {
     "database": check_database,
     "redis": check_redis,
-    "scan": check_scan,
-    "revocation": check_revocation,
-    "reminders": check_reminders,
 }
+
+
+def register(name: str, check: Callable[[], dict]) -> None:
+    """Add an app's check to /healthz, reported under ``name`` after those registered before it."""
+    if name in CHECKS:
+        raise ImproperlyConfigured(f"/healthz already has a check named {name!r}.")
+    CHECKS[name] = check
 
 
 def run_check(name: str, check: Callable[[], dict]) -> dict:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils import timezone
@@ -10,9 +11,7 @@ from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from ehealth_certs.selectors import STATUS_CHOICES as CERTIFICATE_STATUS_CHOICES
-from ehealth_certs.selectors import with_certificate_status
-
+from . import list_extensions
 from .models import InamiPeriod, Practitioner, Profession
 from .search import terms as search_terms
 from .selectors import conventioned_today_condition, current_inami_expression
@@ -82,10 +81,6 @@ class PractitionerFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=ACTIVE_CHOICES, method="filter_status", label=_("Status"), empty_label=None, widget=StaticChoicesSelect
     )
-    certificate = django_filters.ChoiceFilter(
-        choices=CERTIFICATE_STATUS_CHOICES, method="filter_certificate", label=_("eHealth certificate"),
-        empty_label=_("All"), widget=StaticChoicesSelect,
-    )
     ordering = RegistryOrderingFilter(
         widget=StaticChoicesSelect,
         fields=(
@@ -111,12 +106,27 @@ class PractitionerFilter(django_filters.FilterSet):
         if not data.get("status"):
             data["status"] = "active"
         super().__init__(data, *args, **kwargs)
+        self._add_registered_filters()
         self.form.fields["q"].widget = forms.TextInput(
             attrs={"placeholder": _("Name, NISS or INAMI number"), "type": "search"}
         )
         for field in self.form.fields.values():
             is_select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select" if is_select else "form-control"
+
+    def _add_registered_filters(self) -> None:
+        """The filters other apps register (``list_extensions``) go after the registry's own, before the sort."""
+        ordering = self.filters.pop("ordering")
+        for registered in list_extensions.filters():
+            if registered.name in self.filters:
+                raise ImproperlyConfigured(f"The registry list has its own filter named {registered.name!r}.")
+            added = django_filters.ChoiceFilter(
+                choices=registered.choices, method=_filter_method(registered.apply), label=registered.label,
+                empty_label=_("All"), widget=StaticChoicesSelect,
+            )
+            added.model, added.parent = self.queryset.model, self
+            self.filters[registered.name] = added
+        self.filters["ordering"] = ordering
 
     def search(self, queryset, name, value):
         """Every term must match: a word a name (accents and case aside), a number a NISS, KBO or
@@ -139,10 +149,12 @@ class PractitionerFilter(django_filters.FilterSet):
         conventioned = conventioned_today_condition(timezone.localdate())
         return queryset.filter(conventioned if value == "yes" else ~conventioned)
 
-    def filter_certificate(self, queryset, name, value):
-        return with_certificate_status(queryset).filter(certificate_status=value)
-
     def filter_status(self, queryset, name, value):
         if value == "all":
             return queryset
         return queryset.filter(is_active=(value == "active"))
+
+
+def _filter_method(apply):
+    """A registered filter's ``apply(queryset, value)`` as django-filter calls a method: (queryset, name, value)."""
+    return lambda queryset, name, value: apply(queryset, value)

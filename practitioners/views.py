@@ -4,22 +4,19 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from ehealth_certs.selectors import attach_certificate_status
-
-from . import record_tabs, registry_csv, roles
+from . import list_extensions, record_tabs, registry_csv, roles
 from .access import AdministratorRequiredMixin, PractitionerAccessMixin, RegistryManagerRequiredMixin
 from .filters import PractitionerFilter
-from .forms import ContactForm, InamiPeriodFormSet, PractitionerForm
+from .forms import ContactForm
 from .history import record_history
 from .models import Practitioner
 from .selectors import attach_current_inami
@@ -34,13 +31,16 @@ class PractitionerListView(RegistryManagerRequiredMixin, FilterView):
         return Practitioner.objects.all()
 
     def get_context_data(self, **kwargs):
-        """The page's rows get their current INAMI period and certificate status: two queries per page."""
+        """The page's rows get their current INAMI period (one query per page) and what the columns other
+        apps add show (``list_extensions``: the certificate's status, one query per page)."""
         context = super().get_context_data(**kwargs)
         rows = list(context["object_list"])
         attach_current_inami(rows)
-        attach_certificate_status(rows)
+        columns = list_extensions.columns()
+        for column in columns:
+            column.attach(rows)
         context["page_obj"].object_list = rows
-        context.update(object_list=rows, practitioners=rows)
+        context.update(object_list=rows, practitioners=rows, extra_columns=columns)
         return context
 
     def get_paginate_by(self, queryset) -> int:
@@ -85,48 +85,6 @@ class PractitionerPrintView(PractitionerDetailView):
         context = super().get_context_data(**kwargs)
         context.update(printed_at=timezone.localtime())
         return context
-
-
-class PractitionerEditView(RegistryManagerRequiredMixin, TemplateView):
-    """Create or edit a whole record with its INAMI periods; nothing is saved unless all is valid."""
-
-    template_name = "practitioners/form.html"
-
-    def get_practitioner(self) -> Practitioner | None:
-        public_id = self.kwargs.get("public_id")
-        return get_object_or_404(Practitioner, public_id=public_id) if public_id else None
-
-    def get(self, request, *args, **kwargs):
-        practitioner = self.get_practitioner()
-        form = PractitionerForm(instance=practitioner)
-        formset = InamiPeriodFormSet(instance=practitioner or Practitioner(), prefix="periods")
-        active_tab = record_tabs.requested(request.GET, record_tabs.FORM_TABS)
-        return self.render_to_response(
-            self.get_context_data(form=form, formset=formset, practitioner=practitioner, **self._tabs(active_tab))
-        )
-
-    def post(self, request, *args, **kwargs):
-        practitioner = self.get_practitioner()
-        form = PractitionerForm(request.POST, instance=practitioner)
-        formset = InamiPeriodFormSet(request.POST, instance=form.instance, prefix="periods")
-        if all([form.is_valid(), formset.is_valid()]):  # both validated, so every error is shown
-            with transaction.atomic():
-                saved = form.save()
-                formset.save()
-            messages.success(request, _("The record of %(name)s has been saved.") % {"name": saved})
-            return redirect(record_tabs.url(saved.get_absolute_url(), record_tabs.requested(request.POST, record_tabs.FORM_TABS)))
-        messages.error(request, _("The record was not saved: please correct the fields marked in red."))
-        # the first tab with an error; the periods (below the tabs) are in view whatever the tab
-        with_errors = form.tabs_with_errors()
-        shown = record_tabs.requested(request.POST, record_tabs.FORM_TABS)
-        active_tab = next((name for name in record_tabs.FORM_TABS if name in with_errors), shown)
-        return self.render_to_response(
-            self.get_context_data(form=form, formset=formset, practitioner=practitioner, **self._tabs(active_tab, with_errors))
-        )
-
-    @staticmethod
-    def _tabs(active_tab: str, with_errors: frozenset[str] = frozenset()) -> dict:
-        return {"active_tab": active_tab, "tabs": record_tabs.tabs(record_tabs.FORM_TABS, active_tab, with_errors)}
 
 
 class ContactEditView(PractitionerAccessMixin, TemplateView):

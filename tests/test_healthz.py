@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import redis
 import time_machine
+from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, connection
 from django.utils import timezone
 
@@ -52,6 +53,25 @@ def test_healthy_without_redis(client, healthy):
     assert body["checks"]["scan"]["last_run"] == healthy.ran_at.isoformat()
     assert body["checks"]["scan"]["age_hours"] == pytest.approx(1, abs=0.01)
     assert body["checks"]["reminders"] == {"status": "ok", "pending": 0, "failed": 0}
+
+
+def test_the_checks_in_their_order_the_apps_ones_after_the_project_s(client, healthy):
+    _, body = get(client)
+
+    assert list(body["checks"]) == ["database", "redis", "scan", "revocation", "reminders"]
+
+
+def test_an_app_registers_a_check_under_a_name_of_its_own(client, healthy, monkeypatch):
+    monkeypatch.setattr(health, "CHECKS", dict(health.CHECKS))
+    health.register("extra", lambda: {"status": "ok", "count": 2})
+    with pytest.raises(ImproperlyConfigured):
+        health.register("scan", lambda: {"status": "ok"})
+
+    response, body = get(client)
+
+    assert response.status_code == 200
+    assert list(body["checks"])[-2:] == ["reminders", "extra"]
+    assert body["checks"]["extra"] == {"status": "ok", "count": 2}
 
 
 def test_no_login_needed_and_no_session_created(client, healthy):

@@ -16,25 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
-from practitioners.access import PractitionerAccessMixin
-
-from ehealth_certs import access, selectors
+from ehealth_certs import selectors
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.forms import KeystoreUploadForm
 from ehealth_certs.models import UploadChannel
-
-
-class CertificateManagerMixin(PractitionerAccessMixin):
-    """The record's practitioner and administrators."""
-
-    def test_func(self) -> bool:
-        return access.can_manage_certificate(self.request.user, self.get_practitioner())
-
-    def get_context_data(self, **kwargs):
-        practitioner = self.get_practitioner()
-        kwargs.setdefault("practitioner", practitioner)
-        kwargs.setdefault("status", selectors.certificate_status(practitioner))
-        return super().get_context_data(**kwargs)
+from ehealth_certs.page_access import CertificateManagerMixin
 
 
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")

@@ -23,7 +23,7 @@ from ehealth_certs.lifecycle import password_change, renewal, revocation
 from ehealth_certs.keystore import password_policy
 from ehealth_certs.forms import PasswordChangeForm, RenewalStepForm, RevocationForm, UploadedPasswordChangeForm
 from ehealth_certs.models import Certificate, CertificateState, RenewalStep, stored_bytes
-from ehealth_certs.views.certificate import CertificateManagerMixin
+from ehealth_certs.page_access import CertificateManagerMixin
 
 PASSWORD_FIELDS = ("current_password", "new_password", "confirmation")
 

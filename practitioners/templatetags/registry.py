@@ -1,14 +1,13 @@
 """Display filters for the registry's identifiers and ages, and the registry table's rows."""
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
-from ehealth_certs.templatetags.ehealth_certificates import badge_texts, certificate_badge
-
 from practitioners.identifiers import format_inami, format_kbo, format_niss
+from practitioners.list_extensions import Column
 from practitioners.models import Practitioner, Profession
 
 register = template.Library()
@@ -44,26 +43,31 @@ def age(value: tuple[int, int, int] | None) -> str:
     )
 
 
-ROW = (
-    '<tr{}><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
-    '<td class="certificate-status">{}</td></tr>'
-)
+ROW = '<tr{}><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+
+
+def _row_format(columns: Sequence[Column]) -> str:
+    """ROW with one cell per added column, each with its class, as a ``format_html`` format."""
+    cells = "".join(
+        '<td class="%s">{}</td>' % escape(column.css_class).replace("{", "{{").replace("}", "}}") for column in columns
+    )
+    return f"{ROW}{cells}</tr>"
 
 
 @register.simple_tag
-def registry_rows(practitioners: Iterable[Practitioner]) -> SafeString:
+def registry_rows(practitioners: Iterable[Practitioner], columns: Sequence[Column] = ()) -> SafeString:
     """The registry table's body rows, one ``format_html`` per row (as the admin's change list does).
 
-    The rows carry the attributes set by ``attach_current_inami`` and ``attach_certificate_status``.
-    Built in Python because the same cells through template tags and filters cost several times
-    as much a row (docs/benchmarks.md, benchmark 1, third round).
+    The rows carry the attributes set by ``attach_current_inami`` and by the added columns' ``attach``
+    (``list_extensions``). Built in Python because the same cells through template tags and filters
+    cost several times as much a row (docs/benchmarks.md, benchmark 1, third round).
     """
     professions = {value: str(label) for value, label in Profession.choices}
     conventioned = {True: gettext("yes"), False: gettext("no")}
-    badges = badge_texts()
+    cells = [column.cells() for column in columns]
     return format_html_join(
         "\n",
-        ROW,
+        _row_format(columns),
         (
             (
                 "" if record.is_active else format_html(' class="{}"', "text-body-secondary"),
@@ -74,7 +78,7 @@ def registry_rows(practitioners: Iterable[Practitioner]) -> SafeString:
                 professions.get(record.current_profession, ""),
                 inami(record.current_inami),
                 conventioned[bool(record.conventioned_today)] if record.current_inami else "",
-                certificate_badge(record, badges),
+                *(cell(record) for cell in cells),
             )
             for record in practitioners
         ),

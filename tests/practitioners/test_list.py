@@ -186,3 +186,22 @@ def test_the_page_links_keep_the_search_the_filters_and_the_page_size(client, fr
 
     [previous] = re.findall(r'<a class="page-link" href="([^"]*)">Previous</a>', page)
     assert parse_qs(urlsplit(previous.replace("&amp;", "&")).query) == {"q": ["peeters"], "page_size": ["2"], "page": ["1"]}
+
+
+def test_another_app_s_filter_goes_before_the_sort_and_a_taken_name_is_refused(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from practitioners import list_extensions
+
+    monkeypatch.setattr(list_extensions, "_filters", list(list_extensions.filters()))
+    with pytest.raises(ImproperlyConfigured):  # the certificates' filter already has this name
+        list_extensions.add_filter(list_extensions.Filter("certificate", "Again", (("x", "X"),), lambda qs, value: qs))
+    assert list(PractitionerFilter({}).form.fields)[-2:] == ["certificate", "ordering"]
+
+    list_extensions.add_filter(list_extensions.Filter("status_again", "Status", (("x", "X"),), lambda qs, value: qs.none()))
+    assert list(PractitionerFilter({}).form.fields)[-3:] == ["certificate", "status_again", "ordering"]
+    assert not PractitionerFilter({"status_again": "x"}).qs.exists() and PractitionerFilter({"status_again": ""}).is_valid()
+
+    list_extensions.add_filter(list_extensions.Filter("status", "Status", (("x", "X"),), lambda qs, value: qs))
+    with pytest.raises(ImproperlyConfigured):  # the registry's own
+        PractitionerFilter({})
