@@ -25,7 +25,7 @@ from ehealth_certs.models import UploadChannel
 
 
 class CertificateManagerMixin(PractitionerAccessMixin):
-    """The record's practitioner and administrators."""
+    """The record's practitioner and whoever may manage any certificate."""
 
     def test_func(self) -> bool:
         return access.can_manage_certificate(self.request.user, self.get_practitioner())
