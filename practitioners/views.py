@@ -4,10 +4,11 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +24,12 @@ from .forms import ContactForm, InamiPeriodFormSet, PractitionerForm
 from .history import record_history
 from .models import Practitioner
 from .selectors import attach_current_inami
+
+
+@login_required
+def dashboard(request):
+    """The main screen."""
+    return render(request, "dashboard.html", {"own_practitioner": access.own_practitioner(request.user)})
 
 
 class PractitionerListView(RegistryManagerRequiredMixin, FilterView):
