@@ -146,7 +146,8 @@ def stand_ins() -> dict[str, User]:
             "gone", roles.ADMINISTRATOR, is_staff=True, is_superuser=True, is_active=False
         ),
     }
-    assert not Group.objects.filter(user__in=[users["front_desk_by_permission"], users["administrator_by_permission"], users["no_group"]]).exists()
+    outside = [users["front_desk_by_permission"], users["administrator_by_permission"], users["no_group"]]
+    assert not Group.objects.filter(user__in=outside).exists()
     assert users["front_desk_by_permission"].user_permissions.exists()
     return users
 

@@ -16,19 +16,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
-from practitioners.access import PractitionerAccessMixin
+from practitioners.access import MANAGE_ANY_CERTIFICATE, PractitionerAccessMixin
 
-from ehealth_certs import access, selectors
+from ehealth_certs import selectors
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.forms import KeystoreUploadForm
 from ehealth_certs.models import UploadChannel
 
 
 class CertificateManagerMixin(PractitionerAccessMixin):
-    """The record's practitioner and whoever may manage any certificate."""
+    """The record's practitioner and whoever may manage any certificate (``access.can_manage_certificate``)."""
 
-    def test_func(self) -> bool:
-        return access.can_manage_certificate(self.request.user, self.get_practitioner())
+    permission = MANAGE_ANY_CERTIFICATE
 
     def get_context_data(self, **kwargs):
         practitioner = self.get_practitioner()
