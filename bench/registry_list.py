@@ -13,7 +13,7 @@
    4 connections, from another process) for ``--duration`` seconds per URL after a 3-second warm-up each, in
    ``--slices`` interleaved slices (the machine's background load then weighs on each URL alike):
    ``/bench/minimal`` (the baseline: no session, no query), ``/bench/authenticated`` (a second
-   baseline: the session, the user and the groups that the list's access check reads, nothing
+   baseline: the session, the user and the permissions that the list's access check reads, nothing
    more), ``/practitioners/`` (25 rows, the default) and ``/practitioners/?page_size=200``, all
    with the front-desk user's session cookie.
 

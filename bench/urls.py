@@ -13,7 +13,7 @@ def minimal(request):
 
 
 class AuthenticatedMinimal(RegistryManagerRequiredMixin, View):
-    """The least a registry page does: the session, the user and the user's groups, as the list's
+    """The least a registry page does: the session, the user and the user's permissions, as the list's
     own access check reads them; no template, no query of its own."""
 
     def get(self, request):

@@ -1,21 +1,19 @@
-"""Who may do what with a record's eHealth certificate.
+"""Who may do what with a record's eHealth certificate (the rule of ``practitioners.access``).
 
-Seeing the status: whoever may see the record (front desk, administrators, the practitioner).
+Seeing the status: whoever may see the record (registry managers, the practitioner).
 Uploading and removing (and seeing the certificate's details): the practitioner on their own
-record, and administrators. Nobody downloads the stored keystore from the web interface.
+record, and whoever may manage any certificate. Nobody downloads the stored keystore from the web
+interface.
 """
 from __future__ import annotations
 
-from practitioners import roles
+from practitioners import access
 from practitioners.models import Practitioner
 
 
 def can_view_status(user, practitioner: Practitioner) -> bool:
-    return roles.can_view_practitioner(user, practitioner)
+    return access.allowed(user, access.MANAGE_REGISTRY, practitioner)
 
 
 def can_manage_certificate(user, practitioner: Practitioner) -> bool:
-    if roles.is_administrator(user):
-        return True
-    own = roles.own_practitioner(user)
-    return own is not None and own.pk == practitioner.pk
+    return access.allowed(user, access.MANAGE_ANY_CERTIFICATE, practitioner)

@@ -150,6 +150,11 @@ class Certificate(models.Model):
         ordering = ["-uploaded_at", "-pk"]
         verbose_name = _("eHealth certificate")
         verbose_name_plural = _("eHealth certificates")
+        # What the pages ask for (ehealth_certs.access); the roles get them in practitioners.roles.
+        permissions = [
+            ("manage_any_certificate", "Can upload, renew, change, revoke and remove the certificate of any record"),
+            ("view_certificates_overview", "Can see the certificates overview and receive the daily expiry digest"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["practitioner"],

@@ -4,16 +4,15 @@ Not in ``views``: views modules are imported by URL modules only (the import con
 """
 from __future__ import annotations
 
-from practitioners.access import PractitionerAccessMixin
+from practitioners.access import MANAGE_ANY_CERTIFICATE, PractitionerAccessMixin
 
-from ehealth_certs import access, selectors
+from ehealth_certs import selectors
 
 
 class CertificateManagerMixin(PractitionerAccessMixin):
-    """The record's practitioner and administrators."""
+    """The record's practitioner and whoever may manage any certificate (``access.can_manage_certificate``)."""
 
-    def test_func(self) -> bool:
-        return access.can_manage_certificate(self.request.user, self.get_practitioner())
+    permission = MANAGE_ANY_CERTIFICATE
 
     def get_context_data(self, **kwargs):
         practitioner = self.get_practitioner()

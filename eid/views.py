@@ -15,9 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
-from ehealth_certs import access
 from eid import card, services
 from eid.forms import EidProofForm
+from practitioners import access
 from practitioners.access import PractitionerAccessMixin, RegistryManagerRequiredMixin
 from practitioners.record_form import PractitionerEditView
 
@@ -40,8 +40,9 @@ class EidReadView(PractitionerAccessMixin, TemplateView):
         return super().get_context_data(**kwargs)
 
     def may_prove(self) -> bool:
-        """PINs go to the card in the server's reader: only the practitioner themself or an administrator."""
-        return access.can_manage_certificate(self.request.user, self.get_practitioner())
+        """PINs go to the card in the server's reader: only the practitioner themself or whoever may
+        manage any certificate (administrators)."""
+        return access.allowed(self.request.user, access.MANAGE_ANY_CERTIFICATE, self.get_practitioner())
 
     def post(self, request, *args, **kwargs):
         pin = None

@@ -177,6 +177,11 @@ class Practitioner(models.Model):
         ordering = ["last_name", "first_names", "pk"]
         verbose_name = _("practitioner")
         verbose_name_plural = _("practitioners")
+        # What the pages ask for (practitioners.access); the roles get them in roles.ROLE_PERMISSIONS.
+        permissions = [
+            ("manage_registry", "Can list, see, create and edit every practitioner record"),
+            ("exchange_registry_csv", "Can import and export the registry as CSV"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["niss"],

@@ -14,8 +14,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.views.i18n import set_language as django_set_language
 
+from .access import own_practitioner
 from .models import UserPreference
-from .roles import own_practitioner
 
 INTERFACE_LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 

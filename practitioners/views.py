@@ -4,22 +4,29 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from . import list_extensions, record_tabs, registry_csv, roles
-from .access import AdministratorRequiredMixin, PractitionerAccessMixin, RegistryManagerRequiredMixin
+from . import access, list_extensions, record_tabs, registry_csv
+from .access import AccessRequiredMixin, PractitionerAccessMixin, RegistryManagerRequiredMixin
 from .filters import PractitionerFilter
 from .forms import ContactForm
 from .history import record_history
 from .models import Practitioner
 from .selectors import attach_current_inami
+
+
+@login_required
+def dashboard(request):
+    """The main screen."""
+    return render(request, "dashboard.html", {"own_practitioner": access.own_practitioner(request.user)})
 
 
 class PractitionerListView(RegistryManagerRequiredMixin, FilterView):
@@ -68,8 +75,8 @@ class PractitionerDetailView(PractitionerAccessMixin, DetailView):
             current_period=practitioner.current_inami_period(today),
             conventioned_today=practitioner.conventioned_on(today),
             history=record_history(practitioner),
-            can_edit=roles.can_manage_registry(self.request.user),
-            is_own_record=roles.own_practitioner(self.request.user) == practitioner,
+            can_edit=access.allowed(self.request.user, access.MANAGE_REGISTRY),
+            is_own_record=access.is_own_record(self.request.user, practitioner),
         )
         active_tab = record_tabs.requested(self.request.GET, record_tabs.RECORD_TABS)
         context.update(active_tab=active_tab, tabs=record_tabs.tabs(record_tabs.RECORD_TABS, active_tab))
@@ -124,9 +131,10 @@ class CsvImportForm(forms.Form):
         return upload
 
 
-class PractitionerImportView(AdministratorRequiredMixin, TemplateView):
+class PractitionerImportView(AccessRequiredMixin, TemplateView):
     """Upload a CSV file: every row is imported, or nothing and the errors are listed."""
 
+    permission = access.EXCHANGE_REGISTRY_CSV
     template_name = "practitioners/import.html"
     shown_errors = 200
 
@@ -164,7 +172,9 @@ class PractitionerImportView(AdministratorRequiredMixin, TemplateView):
         return redirect("practitioners:list")
 
 
-class PractitionerExportView(AdministratorRequiredMixin, View):
+class PractitionerExportView(AccessRequiredMixin, View):
+    permission = access.EXCHANGE_REGISTRY_CSV
+
     def get(self, request, *args, **kwargs):
         today = timezone.localdate()
         response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -2,7 +2,8 @@
 
 Roles: anonymous, front desk, practitioner A (the record in the URLs is A's), practitioner B (another
 record's practitioner), administrator. Object URLs are filled with A's objects. A POST by a role
-that may not use the page must leave every stored row as it was.
+that may not use the page must leave every stored row as it was. Users outside the roles' groups
+answer as the role their permissions make them (``STAND_INS``): the permissions decide, not the groups.
 """
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from datetime import timedelta
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
 
 from ehealth_certs.lifecycle import keystore_import, password_change
 from ehealth_certs.reminders import scan
+from practitioners import roles
+from tests.conftest import make_user
 from tests.ehealth_certs.keystores import (
     OTHER_SSIN,
     PASSWORD,
@@ -32,6 +35,16 @@ ROLES = ("anonymous", "front_desk", "practitioner_a", "practitioner_b", "adminis
 LOGIN = "login"  # 302 to the login page
 ELSEWHERE = "redirect"  # 302 to another page
 PUBLIC_HEALTH = frozenset({200, 503})  # /healthz: 503 while the daily scan has not run yet
+
+
+# Users in no role's group -> the role they must answer as, on every URL.
+STAND_INS = {
+    "front_desk_by_permission": "front_desk",  # the front desk group's permissions, given to the user directly
+    "administrator_by_permission": "administrator",  # the administrator group's, directly (and staff, for the admin site)
+    "no_group": "practitioner_b",  # no group, no permission, no record in the URLs
+    "inactive_administrator": "anonymous",  # in the administrator group and a superuser, but inactive
+}
+EVERYONE = (*ROLES, *STAND_INS)
 
 
 def row(anonymous, front_desk, practitioner_a, practitioner_b, administrator):
@@ -117,6 +130,28 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def with_permissions_of(role: str, username: str, **extra) -> User:
+    """A user in no group, holding directly the permissions of ``role``'s group."""
+    user = make_user(username, **extra)
+    user.user_permissions.set(Group.objects.get(name=role).permissions.all())
+    return user
+
+
+def stand_ins() -> dict[str, User]:
+    users = {
+        "front_desk_by_permission": with_permissions_of(roles.FRONT_DESK, "desk-by-permission"),
+        "administrator_by_permission": with_permissions_of(roles.ADMINISTRATOR, "admin-by-permission", is_staff=True),
+        "no_group": make_user("nobody"),
+        "inactive_administrator": make_user(
+            "gone", roles.ADMINISTRATOR, is_staff=True, is_superuser=True, is_active=False
+        ),
+    }
+    outside = [users["front_desk_by_permission"], users["administrator_by_permission"], users["no_group"]]
+    assert not Group.objects.filter(user__in=outside).exists()
+    assert users["front_desk_by_permission"].user_permissions.exists()
+    return users
+
+
 @pytest.fixture
 def world(front_desk, administrator, practitioner_user, practitioner_record, other_practitioner_user, other_record) -> World:
     """A and B each hold a certificate expiring in 20 days (so reminders exist); A has a pending download."""
@@ -130,7 +165,7 @@ def world(front_desk, administrator, practitioner_user, practitioner_record, oth
     token = password_change.create_download(practitioner_user, practitioner_record, person_keystore(), "a.p12")
     scan.scan_expiring()
     users = {"anonymous": None, "front_desk": front_desk, "practitioner_a": practitioner_user,
-             "practitioner_b": other_practitioner_user, "administrator": administrator}  # fmt: skip
+             "practitioner_b": other_practitioner_user, "administrator": administrator, **stand_ins()}  # fmt: skip
     kwargs = {"public_id": practitioner_record.public_id, "certificate_id": a_certificate.public_id, "token": token}
     return World(users, kwargs, practitioner_record, other_record, a_certificate, b_certificate)
 
@@ -201,24 +236,25 @@ def test_object_ids_in_urls_are_uuids_or_checked_for_ownership():
 def test_access(world, name, settings):
     url = url_for(name, world.kwargs)
     login_url = reverse(settings.LOGIN_URL)
-    clients = {role: world.client(role) for role in ROLES}
+    clients = {user: world.client(user) for user in EVERYONE}
     for method in ("GET", "POST"):
-        expectations = EXPECTED[name][method]
+        expectations = {user: EXPECTED[name][method][STAND_INS.get(user, user)] for user in EVERYONE}
         # roles refused first: then an allowed POST (a removal, say) cannot hide a refused one's effect
-        order = sorted(ROLES, key=lambda role: expectations[role] not in (LOGIN, 403, 404, 405))
-        for role in order:
+        order = sorted(EVERYONE, key=lambda user: expectations[user] not in (LOGIN, 403, 404, 405))
+        for user in order:
+            role = STAND_INS.get(user, user)
             before = snapshot() if method == "POST" else None
-            response = clients[role].generic(method, url)
+            response = clients[user].generic(method, url)
             try:
-                check_answer(response, expectations[role], login_url)
+                check_answer(response, expectations[user], login_url)
             except AssertionError as error:
-                raise AssertionError(f"{method} {name} as {role}: {error}") from None
+                raise AssertionError(f"{method} {name} as {user}: {error}") from None
             body = body_of(response)
-            if method == "POST" and expectations[role] in (LOGIN, 403, 404, 405):
-                assert snapshot() == before, f"POST {name} as {role} was refused but changed stored data"
+            if method == "POST" and expectations[user] in (LOGIN, 403, 404, 405):
+                assert snapshot() == before, f"POST {name} as {user} was refused but changed stored data"
             if role == "front_desk":
                 for marker in KEY_MATERIAL_MARKERS:
-                    assert marker not in body, f"{method} {name}: front desk sees {marker!r}"
+                    assert marker not in body, f"{method} {name}: {user} sees {marker!r}"
             if role == "practitioner_b":
                 assert world.a_record.niss not in body and world.a_record.last_name not in body
             if role == "practitioner_a" and name != "ehealth_certs:download_file":
@@ -274,16 +310,17 @@ def admin_urls() -> list[str]:
 
 def test_the_admin_site_is_for_administrators_only(world):
     admin_login = reverse("admin:login")
-    for role in ROLES:
-        client = world.client(role)
+    for user in EVERYONE:
+        role = STAND_INS.get(user, user)
+        client = world.client(user)
         for url in admin_urls():
             response = client.get(url)
             if role == "administrator":
-                assert response.status_code == 200, (url, response.status_code)
+                assert response.status_code == 200, (user, url, response.status_code)
             else:
-                assert response.status_code == 302 and response.url.startswith(admin_login), (role, url, response.status_code)
+                assert response.status_code == 302 and response.url.startswith(admin_login), (user, url, response.status_code)
         before = snapshot()
-        client.post(reverse("admin:auth_user_add"), {"username": "intruder", "password1": "x" * 20, "password2": "x" * 20})
+        client.post(reverse("admin:auth_user_add"), {"username": f"intruder-{user}", "password1": "x" * 20, "password2": "x" * 20})
         if role != "administrator":
             assert snapshot() == before
 

@@ -12,12 +12,11 @@ from datetime import date, datetime
 from itertools import islice
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
-from practitioners import roles
+from practitioners import access
 
 from ehealth_certs import conf
 from ehealth_certs.reminders import revocation_check
@@ -99,9 +98,9 @@ def certificates_due(now: datetime):
 
 
 def administrators():
-    """Active administrators with an e-mail address: the digest's recipients."""
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
-    return users.filter(Q(is_superuser=True) | Q(groups__name=roles.ADMINISTRATOR)).distinct().order_by("pk")
+    """The digest's recipients: active users with an e-mail address who may see the certificates
+    overview (administrators, superusers)."""
+    return access.users_allowed(access.CERTIFICATES_OVERVIEW).exclude(email="").order_by("pk")
 
 
 def reminders_to_record(now: datetime):

@@ -18,7 +18,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from practitioners import roles
+from practitioners.access import CERTIFICATES_OVERVIEW, allowed, own_practitioner
 
 from ehealth_certs import access, conf, selectors
 from ehealth_certs.lifecycle import renewal, revocation
@@ -123,12 +123,12 @@ def certificate_notices(context):
     user = context["request"].user
     now = timezone.now()
     notices = {"window_months": conf.renewal_window_months()}
-    own = roles.own_practitioner(user)
+    own = own_practitioner(user)
     if own is not None:
         status = selectors.certificate_status(own, now)
         if status.status in (selectors.EXPIRING, selectors.EXPIRED):
             notices.update(own_record=own, own_status=status)
-    if roles.is_administrator(user):
+    if allowed(user, CERTIFICATES_OVERVIEW):
         counts = _administrator_counts(now)
         if counts["expiring"] or counts["expired"]:
             notices.update(admin_counts=counts)

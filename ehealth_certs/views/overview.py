@@ -1,4 +1,4 @@
-"""The administrators' certificates overview: every record's certificate, and the reminder log."""
+"""The certificates overview (administrators): every record's certificate, and the reminder log."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.views.generic import TemplateView, View
 
-from practitioners.access import AdministratorRequiredMixin
+from practitioners.access import CERTIFICATES_OVERVIEW, AccessRequiredMixin
 
 from ehealth_certs import overview, selectors
 from ehealth_certs.models import Reminder, stored_bytes
@@ -37,7 +37,8 @@ class OverviewFilterMixin:
         return records
 
 
-class CertificatesOverviewView(AdministratorRequiredMixin, OverviewFilterMixin, TemplateView):
+class CertificatesOverviewView(AccessRequiredMixin, OverviewFilterMixin, TemplateView):
+    permission = CERTIFICATES_OVERVIEW
     template_name = "ehealth_certs/overview.html"
 
     def get_context_data(self, **kwargs):
@@ -52,9 +53,10 @@ class CertificatesOverviewView(AdministratorRequiredMixin, OverviewFilterMixin, 
         return context
 
 
-class CertificatesPrintView(AdministratorRequiredMixin, OverviewFilterMixin, TemplateView):
+class CertificatesPrintView(AccessRequiredMixin, OverviewFilterMixin, TemplateView):
     """Every record of the chosen filter on one page, laid out for paper."""
 
+    permission = CERTIFICATES_OVERVIEW
     template_name = "ehealth_certs/overview_print.html"
 
     def get_context_data(self, **kwargs):
@@ -63,7 +65,9 @@ class CertificatesPrintView(AdministratorRequiredMixin, OverviewFilterMixin, Tem
         return context
 
 
-class CertificatesExportView(AdministratorRequiredMixin, View):
+class CertificatesExportView(AccessRequiredMixin, View):
+    permission = CERTIFICATES_OVERVIEW
+
     def get(self, request, *args, **kwargs):
         show = overview.chosen_filter(request.GET.get("show"))
         response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from practitioners import roles
+from practitioners import access, roles
 from practitioners.identifiers import clean_inami, clean_kbo, niss_agreement_errors, parse_niss
 from practitioners.models import InamiPeriod, Practitioner, Profession, TreatmentType
 from practitioners.demo import seed_demo_practice
@@ -54,14 +54,27 @@ def test_demo_practice_has_a_dozen_practitioners_of_several_professions_with_val
     }
 
 
+def groups(user) -> set[str]:
+    return set(user.groups.values_list("name", flat=True))
+
+
+ADMINISTRATORS_ONLY = (access.EXCHANGE_REGISTRY_CSV, access.MANAGE_ANY_CERTIFICATE, access.CERTIFICATES_OVERVIEW, access.AUDIT_LOG)
+
+
 def test_demo_users_have_their_roles_and_passwords():
     seed_demo_practice()
     admin = login("admin", "demo-admin-2026")
-    assert admin.is_staff and roles.is_administrator(admin)
+    assert admin.is_staff and roles.ADMINISTRATOR in groups(admin)
+    assert all(access.allowed(admin, permission) for permission in (access.MANAGE_REGISTRY, *ADMINISTRATORS_ONLY))
     front_desk = login("accueil", "demo-accueil-2026")
-    assert roles.is_front_desk(front_desk) and not roles.is_administrator(front_desk) and not front_desk.is_staff
+    assert roles.FRONT_DESK in groups(front_desk) and roles.ADMINISTRATOR not in groups(front_desk)
+    assert not front_desk.is_superuser and not front_desk.is_staff
+    assert access.allowed(front_desk, access.MANAGE_REGISTRY)
+    assert not any(access.allowed(front_desk, permission) for permission in ADMINISTRATORS_ONLY)
     jan = login("jan.peeters", "demo-praticien-2026")
-    assert roles.role_of(jan) == roles.PRACTITIONER and not jan.is_staff
+    assert groups(jan).isdisjoint({roles.ADMINISTRATOR, roles.FRONT_DESK}) and not jan.is_superuser
+    assert roles.PRACTITIONER in groups(jan) and access.own_practitioner(jan) is not None and not jan.is_staff
+    assert not any(access.allowed(jan, permission) for permission in (access.MANAGE_REGISTRY, *ADMINISTRATORS_ONLY))
     assert jan.practitioner.last_name == "Peeters"
     linked = Practitioner.objects.filter(user__groups__name=roles.PRACTITIONER)
     assert linked.count() >= 2
@@ -76,7 +89,7 @@ def test_running_twice_duplicates_nothing():
     assert report.practitioners_created == 0 and report.practitioners_existing == counts[0]
     assert (Practitioner.objects.count(), InamiPeriod.objects.count(), User.objects.count(),
             TreatmentType.objects.count()) == counts
-    assert roles.own_practitioner(User.objects.get(username="jan.peeters")) is not None
+    assert access.own_practitioner(User.objects.get(username="jan.peeters")) is not None
     assert User.objects.get(username="jan.peeters").groups.filter(name=roles.PRACTITIONER).exists()
 
 
