@@ -50,7 +50,7 @@ def module_path() -> str:
 
 @sensitive_variables("pin")
 def read_card(
-    *, pin: str | None = None, practitioner: Practitioner | None = None, user=None, request=None
+    *, pin: str | None = None, practitioner: Practitioner | None = None, actor=None, request=None
 ) -> CardReading:
     """Read the card (with ``pin``: prove possession too) and compare with ``practitioner``'s NISS.
 
@@ -58,11 +58,11 @@ def read_card(
     """
     proving = pin is not None
     try:
-        if proving and user is not None and user.is_authenticated:
-            _claim_pin_attempt(user)
+        if proving and actor is not None:
+            _claim_pin_attempt(actor)
         holder = card.prove_possession(module_path(), pin) if proving else card.read_authentication_certificate(module_path())
     except card.EidError as error:
-        _audit(request, user, practitioner, "eID card read failed", {"error": error.code, "proof": proving})
+        _audit(actor, request, practitioner, "eID card read failed", {"error": error.code, "proof": proving})
         raise
     difference, missing = None, False
     if practitioner is not None:
@@ -71,16 +71,16 @@ def read_card(
         else:
             missing = True
     reading = CardReading(holder, proved=proving, difference=difference, record_niss_missing=missing)
-    _audit(request, user, practitioner, "eID card read", {
+    _audit(actor, request, practitioner, "eID card read", {
         "proof": proving, "matches_record": reading.matches if practitioner is not None else None,
         "card_not_after": holder.not_after,
     })
     return reading
 
 
-def _claim_pin_attempt(user) -> None:
-    """Counts the PIN attempt in the user's limit; raises PinAttemptsExhausted when it is used up."""
-    attempt = throttle.claim_eid_pin(user.pk)
+def _claim_pin_attempt(actor) -> None:
+    """Counts the PIN attempt in the actor's limit; raises PinAttemptsExhausted when it is used up."""
+    attempt = throttle.claim_eid_pin(actor.pk)
     if not attempt.allowed:
         raise PinAttemptsExhausted(
             _("Too many PIN checks from your account in a short time. For the card's safety, try again after %(time)s.")
@@ -88,8 +88,8 @@ def _claim_pin_attempt(user) -> None:
         )
 
 
-def _audit(request, user, practitioner, summary: str, details: dict) -> None:
-    record_event(EventKind.EID_READ, request=request, user=user, practitioner=practitioner, summary=summary, details=details)
+def _audit(actor, request, practitioner, summary: str, details: dict) -> None:
+    record_event(EventKind.EID_READ, actor=actor, request=request, practitioner=practitioner, summary=summary, details=details)
 
 
 def holder_fields(holder: card.EidHolder) -> dict[str, object]:

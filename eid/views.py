@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from ehealth_certs import access
 from eid import card, services
 from eid.forms import EidProofForm
+from oxygen.actors import ActorMixin
 from practitioners.access import PractitionerAccessMixin, RegistryManagerRequiredMixin
 from practitioners.views import PractitionerEditView
 
@@ -28,7 +29,7 @@ def _eid_error_context(error: card.EidError) -> dict:
 
 
 @method_decorator([sensitive_post_parameters("pin"), never_cache], name="dispatch")
-class EidReadView(PractitionerAccessMixin, TemplateView):
+class EidReadView(ActorMixin, PractitionerAccessMixin, TemplateView):
     """Read the card in the reader (POST action=read) or prove possession with the PIN (action=prove)."""
 
     template_name = "eid/read.html"
@@ -53,14 +54,14 @@ class EidReadView(PractitionerAccessMixin, TemplateView):
                 return self.render_to_response(self.get_context_data(pin_errors=form.errors))
             pin = form.cleaned_data["pin"]
         try:
-            reading = services.read_card(pin=pin, practitioner=self.get_practitioner(), user=request.user, request=request)
+            reading = services.read_card(pin=pin, practitioner=self.get_practitioner(), actor=self.actor, request=request)
         except card.EidError as error:
             return self.render_to_response(self.get_context_data(**_eid_error_context(error)))
         return self.render_to_response(self.get_context_data(reading=reading))
 
 
 @method_decorator([sensitive_post_parameters("pin"), never_cache], name="dispatch")
-class EidNewRecordView(RegistryManagerRequiredMixin, TemplateView):
+class EidNewRecordView(ActorMixin, RegistryManagerRequiredMixin, TemplateView):
     """Read the card for a new record: its data go to the new-record form (nothing is saved here)."""
 
     template_name = "eid/read.html"
@@ -71,7 +72,7 @@ class EidNewRecordView(RegistryManagerRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         try:
-            reading = services.read_card(user=request.user, request=request)
+            reading = services.read_card(actor=self.actor, request=request)
         except card.EidError as error:
             return self.render_to_response(self.get_context_data(**_eid_error_context(error)))
         existing = services.record_with_niss(reading.holder.niss)

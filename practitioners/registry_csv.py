@@ -434,14 +434,14 @@ def _errors_of(rows: list[_Row]) -> list[RowError]:
 # --- Writing ------------------------------------------------------------------------------
 
 
-def _write(rows: list[_Row], user: User | None, report: ImportReport) -> None:
+def _write(rows: list[_Row], actor: User | None, report: ImportReport) -> None:
     reason = _("CSV import")
     with transaction.atomic():
         for row in rows:
             practitioner = row.practitioner
             if row.changed:
                 created = practitioner.pk is None
-                practitioner._history_user = user
+                practitioner._history_user = actor
                 practitioner._change_reason = reason
                 practitioner.save()
                 report.created += created
@@ -452,7 +452,7 @@ def _write(rows: list[_Row], user: User | None, report: ImportReport) -> None:
                 report.updated += 1
             if row.new_period is not None:
                 row.new_period.practitioner = practitioner
-                row.new_period._history_user = user
+                row.new_period._history_user = actor
                 row.new_period._change_reason = reason
                 row.new_period.save()
                 report.periods_created += 1
@@ -464,11 +464,11 @@ def _write(rows: list[_Row], user: User | None, report: ImportReport) -> None:
 
 
 def import_practitioners_csv(
-    data: bytes | str, *, user: User | None = None, day: datetime.date | None = None, request=None
+    data: bytes | str, *, actor: User | None = None, day: datetime.date | None = None, request=None
 ) -> ImportReport:
     """Validate the whole file, then create/update every row in one transaction, or nothing at all.
 
-    Rows are matched to records by NISS. `user` is recorded in the history as the author, and an
+    Rows are matched to records by NISS. `actor` is recorded in the history as the author, and an
     applied import in the audit log.
     """
     report = ImportReport()
@@ -487,13 +487,13 @@ def import_practitioners_csv(
     if report.errors:
         return report
     try:
-        _write(parsed, user, report)
+        _write(parsed, actor, report)
     except IntegrityError:
         return ImportReport(
             errors=[RowError(None, None, _("The registry changed during the import; nothing was imported. Please try again."))]
         )
     counts = {"created": report.created, "updated": report.updated, "periods_created": report.periods_created}
-    record_event(EventKind.REGISTRY_IMPORT, request=request, user=user, details=counts,
+    record_event(EventKind.REGISTRY_IMPORT, actor=actor, request=request, details=counts,
                  summary="created {created}, updated {updated}".format(**counts))  # fmt: skip
     return report
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
+from oxygen.actors import actor_of
+
 from ehealth_certs.selectors import attach_certificate_status
 
 from . import record_tabs, registry_csv, roles
@@ -188,7 +190,7 @@ class PractitionerImportView(AdministratorRequiredMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         report = registry_csv.import_practitioners_csv(
-            form.cleaned_data["file"].read(), user=request.user, request=request
+            form.cleaned_data["file"].read(), actor=actor_of(request.user), request=request
         )
         if not report.ok:
             messages.error(request, _("Nothing was imported: please correct the file and try again."))

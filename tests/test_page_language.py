@@ -152,20 +152,20 @@ def demo_world(settings, tmp_path):
     admin = User.objects.get(username="admin")
     renewed = report.upload_files[jan].read_bytes()
     # refusals, as people make them: wrong password, not a keystore, someone else's keystore
-    keystore_import.import_keystore(jan, renewed, "wrong password", user=admin, source_name="renewed.acc-p12")
-    keystore_import.import_keystore(jan, b"not a keystore", DEMO_KEYSTORE_PASSWORD, user=admin, source_name="etk.der")
+    keystore_import.import_keystore(jan, renewed, "wrong password", actor=admin, source_name="renewed.acc-p12")
+    keystore_import.import_keystore(jan, b"not a keystore", DEMO_KEYSTORE_PASSWORD, actor=admin, source_name="etk.der")
     lambert = Practitioner.objects.get(last_name="Lambert")
-    keystore_import.import_keystore(lambert, renewed, DEMO_KEYSTORE_PASSWORD, user=admin, source_name="jan.acc-p12")
+    keystore_import.import_keystore(lambert, renewed, DEMO_KEYSTORE_PASSWORD, actor=admin, source_name="jan.acc-p12")
     password_change.change_uploaded_keystore_password(
-        renewed, "wrong password", "N3w-Password!x", "N3w-Password!y", practitioner=jan, user=admin
+        renewed, "wrong password", "N3w-Password!x", "N3w-Password!y", practitioner=jan, actor=admin
     )
     # a revoked certificate (Lambert's), and a password change with its pending download (Jan's)
     revoke_certificate(
         Certificate.objects.get(practitioner=lambert, state=CertificateState.ACTIVE),
-        Revocation(RevocationReason.KEY_COMPROMISED, timezone.localdate()), user=admin,
+        Revocation(RevocationReason.KEY_COMPROMISED, timezone.localdate()), actor=admin,
     )
     token = password_change.create_download(User.objects.get(username="jan.peeters"), jan, renewed, "jan.acc-p12")
-    import_practitioners_csv(b"last_name;first_names\nNieuw;Anna\n", user=admin)
+    import_practitioners_csv(b"last_name;first_names\nNieuw;Anna\n", actor=admin)
     scan.scan_expiring()
     certificate = Certificate.objects.get(practitioner=jan, state=CertificateState.ACTIVE)
     return {"public_id": jan.public_id, "certificate_id": certificate.public_id, "token": token}

@@ -149,9 +149,8 @@ def expected_identity(practitioner: Practitioner) -> ExpectedIdentity:
     return ExpectedIdentity(ssin=practitioner.niss or None, name=name or None)
 
 
-def throttle_scopes(practitioner: Practitioner, user) -> list[str]:
-    user_key = user.pk if user is not None and user.is_authenticated else None
-    return throttle.scopes(practitioner.public_id, user_key)
+def throttle_scopes(practitioner: Practitioner, actor) -> list[str]:
+    return throttle.scopes(practitioner.public_id, actor.pk if actor is not None else None)
 
 
 def throttled_message(attempt: throttle.Claim) -> str:
@@ -180,7 +179,7 @@ def import_keystore(
     uploaded_bytes: bytes,
     password: str,
     *,
-    user=None,
+    actor=None,
     source_name: str,
     via: str = UploadChannel.WEB,
     uploader_name: str | None = None,
@@ -194,19 +193,19 @@ def import_keystore(
     row is then locked only to store, checking again against the active certificate found then, so
     of two concurrent imports the later certificate ends up active (and the database refuses a
     second active one).
-    Every attempt is kept in the audit log (with ``request``'s address when there is one).
+    Every attempt is kept in the audit log, by ``actor`` (with ``request``'s address when there is one).
     """
     outcome = _import_keystore(
         practitioner, uploaded_bytes, password,
-        user=user, source_name=source_name, via=via, uploader_name=uploader_name, now=now or timezone.now(),
+        actor=actor, source_name=source_name, via=via, uploader_name=uploader_name, now=now or timezone.now(),
     )  # fmt: skip
     details = {"file_name": clean_file_name(source_name), "via": via, "uploader": uploader_name or ""}
     if outcome.imported:
         details.update(certificate=outcome.certificate.public_id, sha256=outcome.certificate.fingerprint_sha256)
-        record_event(EventKind.CERTIFICATE_IMPORT, request=request, user=user, practitioner=practitioner,
+        record_event(EventKind.CERTIFICATE_IMPORT, actor=actor, request=request, practitioner=practitioner,
                      summary=outcome.certificate.subject, details=details)  # fmt: skip
     else:
-        record_event(EventKind.CERTIFICATE_IMPORT_FAILED, request=request, user=user, practitioner=practitioner,
+        record_event(EventKind.CERTIFICATE_IMPORT_FAILED, actor=actor, request=request, practitioner=practitioner,
                      summary=outcome.error or "", details={**details, "error": outcome.error})  # fmt: skip
     return outcome
 
@@ -217,13 +216,13 @@ def _import_keystore(
     uploaded_bytes: bytes,
     password: str,
     *,
-    user,
+    actor,
     source_name: str,
     via: str,
     uploader_name: str | None,
     now: datetime,
 ) -> ImportOutcome:
-    attempt = throttle.claim(throttle_scopes(practitioner, user), now)
+    attempt = throttle.claim(throttle_scopes(practitioner, actor), now)
     if not attempt.allowed:
         logger.warning("keystore import for record %s refused: too many attempts (%s)", practitioner.public_id, attempt.reason)
         return ImportOutcome(
@@ -255,7 +254,7 @@ def _import_keystore(
                     return _refused(practitioner, result)
             certificate = _store(
                 locked, current, uploaded_bytes, result,
-                user=user, source_name=source_name, via=via, uploader_name=uploader_name, now=now,
+                actor=actor, source_name=source_name, via=via, uploader_name=uploader_name, now=now,
             )  # fmt: skip
     except (IntegrityError, _Conflict):
         logger.warning("keystore import for record %s lost a race with another import", practitioner.public_id)
@@ -286,7 +285,7 @@ def _store(
     data: bytes,
     result: ValidationResult,
     *,
-    user,
+    actor,
     source_name: str,
     via: str,
     uploader_name: str | None,
@@ -299,7 +298,7 @@ def _store(
         if superseded != 1:
             raise _Conflict
     if uploader_name is None:
-        uploader_name = user.get_username() if user is not None and user.is_authenticated else ""
+        uploader_name = actor.get_username() if actor is not None else ""
     certificate = Certificate.objects.create(
         practitioner=practitioner,
         state=CertificateState.ACTIVE,
@@ -316,7 +315,7 @@ def _store(
         file_name=clean_file_name(source_name),
         file_size=len(data),
         uploaded_at=now,
-        uploaded_by=user if user is not None and user.is_authenticated else None,
+        uploaded_by=actor,
         uploaded_by_name=uploader_name[:150],
         uploaded_via=via,
         certificate_der=result.certificate_der,
@@ -347,16 +346,16 @@ def _store(
     return certificate
 
 
-def remove_certificate(certificate: Certificate, *, user=None, now: datetime | None = None, request=None) -> bool:
+def remove_certificate(certificate: Certificate, *, actor=None, now: datetime | None = None, request=None) -> bool:
     """Take the active certificate off its record (the row stays, as removed). False if it was not active."""
     removed = Certificate.objects.filter(pk=certificate.pk, state=CertificateState.ACTIVE).update(
         state=CertificateState.REMOVED,
         removed_at=now or timezone.now(),
-        removed_by=user if user is not None and user.is_authenticated else None,
+        removed_by=actor,
     )
     if removed:
         logger.info("certificate %s removed from record %s", certificate.public_id, certificate.practitioner_id)
-        record_event(EventKind.CERTIFICATE_REMOVED, request=request, user=user, practitioner=certificate.practitioner,
+        record_event(EventKind.CERTIFICATE_REMOVED, actor=actor, request=request, practitioner=certificate.practitioner,
                      summary=certificate.subject, details={"certificate": certificate.public_id})  # fmt: skip
     return removed == 1
 

@@ -111,15 +111,16 @@ def change_stored_keystore_password(
     new: str,
     confirmation: str,
     *,
-    user,
+    actor,
     request=None,
     now: datetime | None = None,
 ) -> PasswordChangeOutcome:
-    """Re-encrypt the stored keystore of the active ``certificate`` under ``new``; offer it for download once."""
+    """Re-encrypt the stored keystore of the active ``certificate`` under ``new``; offer it for download once
+    (to ``actor``)."""
     now = now or timezone.now()
     practitioner = certificate.practitioner
     outcome = _precheck(current, new, confirmation)
-    attempt = _claim(keystore_import.throttle_scopes(practitioner, user), now) if outcome is None else None
+    attempt = _claim(keystore_import.throttle_scopes(practitioner, actor), now) if outcome is None else None
     if isinstance(attempt, PasswordChangeOutcome):
         outcome = attempt
     if outcome is None:
@@ -134,22 +135,21 @@ def change_stored_keystore_password(
                 outcome = _failure(NOT_ACTIVE)
             else:
                 result = _reencrypt(storage.decrypt(locked.encrypted_keystore), current, new, attempt)
-                outcome = result if isinstance(result, PasswordChangeOutcome) else _replace(locked, result, user, request, now)
+                outcome = result if isinstance(result, PasswordChangeOutcome) else _replace(locked, result, actor, request, now)
     if not outcome.changed:
-        _record_refusal(outcome, practitioner, certificate, user, request)
+        _record_refusal(outcome, practitioner, certificate, actor, request)
     return outcome
 
 
-def _replace(certificate: Certificate, keystore: bytes, user, request, now: datetime) -> PasswordChangeOutcome:
+def _replace(certificate: Certificate, keystore: bytes, actor, request, now: datetime) -> PasswordChangeOutcome:
     Certificate.objects.filter(pk=certificate.pk).update(
         encrypted_keystore=storage.encrypt(keystore), file_size=len(keystore)
     )
-    actor = user if user is not None and user.is_authenticated else None
     KeystorePasswordChange.objects.create(certificate=certificate, changed_at=now, changed_by=actor)
-    token = create_download(user, certificate.practitioner, keystore, download_name(certificate), now=now)
+    token = create_download(actor, certificate.practitioner, keystore, download_name(certificate), now=now)
     logger.info("keystore password of certificate %s changed", certificate.public_id)
     record_event(
-        EventKind.KEYSTORE_PASSWORD_CHANGED, request=request, user=actor, practitioner=certificate.practitioner,
+        EventKind.KEYSTORE_PASSWORD_CHANGED, actor=actor, request=request, practitioner=certificate.practitioner,
         summary="Stored keystore re-encrypted under a new password",
         details={"certificate": str(certificate.public_id), "serial": certificate.serial, "stored": True},
     )
@@ -164,21 +164,21 @@ def change_uploaded_keystore_password(
     confirmation: str,
     *,
     practitioner: Practitioner | None = None,
-    user=None,
+    actor=None,
     request=None,
     now: datetime | None = None,
 ) -> PasswordChangeOutcome:
     """Re-encrypt an uploaded keystore under ``new`` and return it (``outcome.keystore``); nothing is stored.
 
     From a record's page (``practitioner`` given) wrong passwords count in the record's and the
-    user's throttle; the command line (no record, no user) is not throttled.
+    actor's throttle; the command line (no record, no actor) is not throttled.
     """
     now = now or timezone.now()
     outcome = _precheck(current, new, confirmation)
     if outcome is None and len(data) > settings.KEYSTORE_MAX_BYTES:
         outcome = _failure(NOT_KEYSTORE)
     if outcome is None:
-        attempt = _claim(keystore_import.throttle_scopes(practitioner, user) if practitioner is not None else [], now)
+        attempt = _claim(keystore_import.throttle_scopes(practitioner, actor) if practitioner is not None else [], now)
         if isinstance(attempt, PasswordChangeOutcome):
             outcome = attempt
         else:
@@ -186,16 +186,15 @@ def change_uploaded_keystore_password(
             outcome = result if isinstance(result, PasswordChangeOutcome) else PasswordChangeOutcome(keystore=result)
     if outcome.changed:
         record_event(
-            EventKind.KEYSTORE_PASSWORD_CHANGED, request=request,
-            user=user if user is not None and user.is_authenticated else None, practitioner=practitioner,
+            EventKind.KEYSTORE_PASSWORD_CHANGED, actor=actor, request=request, practitioner=practitioner,
             summary="Uploaded keystore re-encrypted under a new password (not stored)", details={"stored": False},
         )
     else:
-        _record_refusal(outcome, practitioner, None, user, request)
+        _record_refusal(outcome, practitioner, None, actor, request)
     return outcome
 
 
-def _record_refusal(outcome: PasswordChangeOutcome, practitioner, certificate, user, request) -> None:
+def _record_refusal(outcome: PasswordChangeOutcome, practitioner, certificate, actor, request) -> None:
     logger.info("keystore password change for record %s refused: %s",
                 practitioner.public_id if practitioner is not None else "-", outcome.error)
     details = {"error": outcome.error, "stored": certificate is not None}
@@ -204,9 +203,7 @@ def _record_refusal(outcome: PasswordChangeOutcome, practitioner, certificate, u
     if outcome.failed_rules:
         details["failed_rules"] = [rule.code for rule in outcome.failed_rules]
     record_event(
-        EventKind.KEYSTORE_PASSWORD_CHANGE_FAILED, request=request,
-        user=user if user is not None and user.is_authenticated else None,
-        practitioner=practitioner, summary=f"Keystore password change refused: {outcome.error}", details=details,
+        EventKind.KEYSTORE_PASSWORD_CHANGE_FAILED, actor=actor, request=request, practitioner=practitioner, summary=f"Keystore password change refused: {outcome.error}", details=details,
     )
 
 
@@ -226,14 +223,14 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_download(user, practitioner: Practitioner, keystore: bytes, file_name: str, *, now: datetime | None = None) -> str:
-    """Keep ``keystore`` for one download by ``user``; return the URL token. Drops expired downloads."""
+def create_download(actor, practitioner: Practitioner, keystore: bytes, file_name: str, *, now: datetime | None = None) -> str:
+    """Keep ``keystore`` for one download by ``actor``; return the URL token. Drops expired downloads."""
     now = now or timezone.now()
     purge_expired_downloads(now)
     token = secrets.token_urlsafe(32)
     KeystoreDownload.objects.create(
         token_sha256=_token_hash(token),
-        user=user,
+        user=actor,
         practitioner=practitioner,
         encrypted_keystore=storage.encrypt(keystore),
         file_name=keystore_import.clean_file_name(file_name) or "keystore.p12",
@@ -252,22 +249,22 @@ def purge_expired_downloads(now: datetime | None = None) -> int:
     return deleted
 
 
-def _pending(token: str, user, practitioner: Practitioner, now: datetime):
-    if not user.is_authenticated:
+def _pending(token: str, actor, practitioner: Practitioner, now: datetime):
+    if actor is None:
         return KeystoreDownload.objects.none()
     return KeystoreDownload.objects.filter(
-        token_sha256=_token_hash(token), user=user, practitioner=practitioner, expires_at__gt=now
+        token_sha256=_token_hash(token), user=actor, practitioner=practitioner, expires_at__gt=now
     )
 
 
-def pending_download(token: str, user, practitioner: Practitioner, now: datetime | None = None) -> KeystoreDownload | None:
-    """The download behind ``token`` if ``user`` may still take it (without taking it)."""
-    return _pending(token, user, practitioner, now or timezone.now()).defer("encrypted_keystore").first()
+def pending_download(token: str, actor, practitioner: Practitioner, now: datetime | None = None) -> KeystoreDownload | None:
+    """The download behind ``token`` if ``actor`` may still take it (without taking it)."""
+    return _pending(token, actor, practitioner, now or timezone.now()).defer("encrypted_keystore").first()
 
 
-def take_download(token: str, user, practitioner: Practitioner, now: datetime | None = None) -> tuple[bytes, str] | None:
+def take_download(token: str, actor, practitioner: Practitioner, now: datetime | None = None) -> tuple[bytes, str] | None:
     """The keystore and its file name, once: the row is deleted; None if gone, expired or someone else's."""
-    row = _pending(token, user, practitioner, now or timezone.now()).first()
+    row = _pending(token, actor, practitioner, now or timezone.now()).first()
     if row is None:
         return None
     deleted, _rows = KeystoreDownload.objects.filter(pk=row.pk).delete()

@@ -80,8 +80,8 @@ def last_renewal(practitioner: Practitioner) -> RenewalClosure | None:
     return RenewalClosure(renewed, previous, step_states(previous))
 
 
-def tick_step(certificate: Certificate, step: str, *, user=None, now: datetime | None = None) -> bool:
-    """Mark ``step`` done for the active ``certificate``; False if it is not active (ticking twice is fine)."""
+def tick_step(certificate: Certificate, step: str, *, actor=None, now: datetime | None = None) -> bool:
+    """Mark ``step`` done (by ``actor``) for the active ``certificate``; False if it is not active (ticking twice is fine)."""
     step = RenewalStep(step)
     if not Certificate.objects.filter(pk=certificate.pk, state=CertificateState.ACTIVE).exists():
         return False
@@ -90,8 +90,7 @@ def tick_step(certificate: Certificate, step: str, *, user=None, now: datetime |
             RenewalStepTick.objects.get_or_create(
                 certificate=certificate,
                 step=step,
-                defaults={"ticked_by": user if user is not None and user.is_authenticated else None,
-                          "ticked_at": now or timezone.now()},
+                defaults={"ticked_by": actor, "ticked_at": now or timezone.now()},
             )
     except IntegrityError:  # ticked at the same moment by somebody else: it is ticked
         pass

@@ -58,7 +58,7 @@ def check_revocation(revocation: Revocation, certificate: Certificate, today: dt
 
 
 def revoke_certificate(
-    certificate: Certificate, revocation: Revocation, *, user=None, request=None, now: dt.datetime | None = None
+    certificate: Certificate, revocation: Revocation, *, actor=None, request=None, now: dt.datetime | None = None
 ) -> bool:
     """Record the revocation; False if the certificate was already revoked.
 
@@ -68,7 +68,6 @@ def revoke_certificate(
     errors = check_revocation(revocation, certificate, timezone.localtime(now).date())
     if errors:
         raise ValidationError(errors)
-    actor = user if user is not None and user.is_authenticated else None
     updated = Certificate.objects.filter(pk=certificate.pk, state__in=REVOCABLE_STATES).update(
         state=CertificateState.REVOKED,
         revoked_at=now,
@@ -83,8 +82,8 @@ def revoke_certificate(
                 certificate.public_id, certificate.practitioner_id, revocation.reason)
     record_event(
         EventKind.CERTIFICATE_REVOKED,
+        actor=actor,
         request=request,
-        user=actor,
         practitioner=certificate.practitioner,
         summary=f"Certificate valid until {timezone.localtime(certificate.not_after):%d/%m/%Y} revoked",
         details={

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
+from oxygen.actors import ActorMixin
 from practitioners.access import PractitionerAccessMixin
 
 from ehealth_certs import access, selectors
@@ -24,8 +25,8 @@ from ehealth_certs.forms import KeystoreUploadForm
 from ehealth_certs.models import UploadChannel
 
 
-class CertificateManagerMixin(PractitionerAccessMixin):
-    """The record's practitioner and administrators."""
+class CertificateManagerMixin(ActorMixin, PractitionerAccessMixin):
+    """The record's practitioner and administrators (``self.actor``: who acts, for the services)."""
 
     def test_func(self) -> bool:
         return access.can_manage_certificate(self.request.user, self.get_practitioner())
@@ -61,7 +62,7 @@ class CertificateUploadView(CertificateManagerMixin, TemplateView):
             practitioner,
             form.keystore_bytes,
             form.cleaned_data["password"],
-            user=request.user,
+            actor=self.actor,
             source_name=form.keystore_name,
             via=UploadChannel.WEB,
             request=request,
@@ -115,7 +116,7 @@ class CertificateRemoveView(CertificateManagerMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         certificate = self.get_certificate()
-        if keystore_import.remove_certificate(certificate, user=request.user, request=request):
+        if keystore_import.remove_certificate(certificate, actor=self.actor, request=request):
             messages.success(request, _("The eHealth certificate has been removed from this record."))
         else:
             messages.info(request, _("This certificate is no longer active: there is nothing to remove."))

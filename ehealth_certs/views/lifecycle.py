@@ -63,7 +63,7 @@ class RenewalStepView(RecordCertificateMixin, View):
         else:
             step, done = form.cleaned_data["step"], form.cleaned_data["done"]
             changed = (
-                renewal.tick_step(certificate, step, user=request.user) if done else renewal.untick_step(certificate, step)
+                renewal.tick_step(certificate, step, actor=self.actor) if done else renewal.untick_step(certificate, step)
             )
             label = RenewalStep(step).label
             if not changed:
@@ -113,7 +113,7 @@ class PasswordChangeView(RecordCertificateMixin, TemplateView):
         data = form.cleaned_data
         outcome = password_change.change_stored_keystore_password(
             certificate, data["current_password"], data["new_password"], data["confirmation"],
-            user=request.user, request=request,
+            actor=self.actor, request=request,
         )  # fmt: skip
         if not outcome.changed:
             status = 429 if outcome.error == password_change.THROTTLED else 200
@@ -149,7 +149,7 @@ class UploadedPasswordChangeView(CertificateManagerMixin, TemplateView):
         data = form.cleaned_data
         outcome = password_change.change_uploaded_keystore_password(
             form.keystore_bytes, data["current_password"], data["new_password"], data["confirmation"],
-            practitioner=self.get_practitioner(), user=request.user, request=request,
+            practitioner=self.get_practitioner(), actor=self.actor, request=request,
         )  # fmt: skip
         if not outcome.changed:
             status = 429 if outcome.error == password_change.THROTTLED else 200
@@ -174,7 +174,7 @@ class DownloadPageView(CertificateManagerMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         kwargs["download"] = password_change.pending_download(
-            self.kwargs["token"], self.request.user, self.get_practitioner()
+            self.kwargs["token"], self.actor, self.get_practitioner()
         )
         kwargs["token"] = self.kwargs["token"]
         return super().get_context_data(**kwargs)
@@ -192,7 +192,7 @@ class DownloadFileView(CertificateManagerMixin, View):
     http_method_names = ["get"]
 
     def get(self, request, *args, **kwargs):
-        taken = password_change.take_download(self.kwargs["token"], request.user, self.get_practitioner())
+        taken = password_change.take_download(self.kwargs["token"], self.actor, self.get_practitioner())
         if taken is None:
             messages.error(request, _("This download is no longer available: it was already downloaded or has expired."))
             return redirect("ehealth_certs:download", public_id=self.get_practitioner().public_id, token=self.kwargs["token"])
@@ -226,7 +226,7 @@ class RevokeView(RecordCertificateMixin, TemplateView):
             data = form.cleaned_data
             request_ = revocation.Revocation(data["reason"], data["revocation_date"], data["reason_text"])
             try:
-                revoked = revocation.revoke_certificate(certificate, request_, user=request.user, request=request)
+                revoked = revocation.revoke_certificate(certificate, request_, actor=self.actor, request=request)
             except ValidationError as error:
                 for field, field_errors in error.message_dict.items():
                     for message in field_errors:

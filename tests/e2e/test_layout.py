@@ -85,7 +85,7 @@ def world(front_desk, administrator, practitioner_user, practitioner_record, oth
     current = keystore_import.import_keystore(
         practitioner_record, person_keystore(not_after_days=20), PASSWORD, source_name="SSIN=85073003328 20250314-101500.p12"
     ).certificate
-    assert renewal.tick_step(current, RenewalStep.RENEW, user=practitioner_user)
+    assert renewal.tick_step(current, RenewalStep.RENEW, actor=practitioner_user)
     token = password_change.create_download(practitioner_user, practitioner_record, person_keystore(), "a.p12")
 
     revoked = keystore_import.import_keystore(other_record, person_keystore(ssin=OTHER_SSIN), PASSWORD, source_name="b.p12").certificate

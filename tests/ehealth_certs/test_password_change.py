@@ -33,14 +33,14 @@ FILE_NAME = "SSIN=85073003328 20250314-101500.p12"
 
 
 def imported(record, data=None, user=None):
-    outcome = keystore_import.import_keystore(record, data or person_keystore(), PASSWORD, user=user, source_name=FILE_NAME, now=NOW)
+    outcome = keystore_import.import_keystore(record, data or person_keystore(), PASSWORD, actor=user, source_name=FILE_NAME, now=NOW)
     assert outcome.imported, outcome.message
     return outcome.certificate
 
 
 def change(certificate, user, current=PASSWORD, new=NEW_PASSWORD, confirmation=None, **options):
     return password_change.change_stored_keystore_password(
-        certificate, current, new, new if confirmation is None else confirmation, user=user, **options
+        certificate, current, new, new if confirmation is None else confirmation, actor=user, **options
     )
 
 
@@ -128,7 +128,7 @@ def test_uploaded_keystore_is_reencrypted_and_nothing_is_stored(practitioner_rec
     data = person_keystore()
 
     outcome = password_change.change_uploaded_keystore_password(
-        data, PASSWORD, NEW_PASSWORD, NEW_PASSWORD, practitioner=practitioner_record, user=practitioner_user
+        data, PASSWORD, NEW_PASSWORD, NEW_PASSWORD, practitioner=practitioner_record, actor=practitioner_user
     )
 
     assert outcome.changed and outcome.download_token is None
@@ -191,7 +191,7 @@ def test_new_password_equal_to_the_current_one(practitioner_record, practitioner
 def test_certificate_no_longer_active(practitioner_record, practitioner_user):
     certificate = imported(practitioner_record)
     before = stored_bytes(certificate)
-    keystore_import.remove_certificate(certificate, user=practitioner_user)
+    keystore_import.remove_certificate(certificate, actor=practitioner_user)
 
     outcome = change(certificate, practitioner_user)
 
@@ -217,7 +217,7 @@ def test_a_failed_verification_changes_nothing(practitioner_record, practitioner
 
 def test_uploaded_file_that_is_not_a_keystore(practitioner_record, practitioner_user, not_keystores):
     outcome = password_change.change_uploaded_keystore_password(
-        not_keystores["pdf"], PASSWORD, NEW_PASSWORD, NEW_PASSWORD, practitioner=practitioner_record, user=practitioner_user
+        not_keystores["pdf"], PASSWORD, NEW_PASSWORD, NEW_PASSWORD, practitioner=practitioner_record, actor=practitioner_user
     )
 
     assert outcome.error == password_change.NOT_KEYSTORE and outcome.keystore is None
@@ -234,7 +234,7 @@ def test_wrong_current_passwords_are_throttled_with_the_import_throttle(settings
     assert outcome.error == password_change.THROTTLED
     assert "try again after" in outcome.message
     # the import of the same record is paused too: one throttle
-    assert keystore_import.import_keystore(practitioner_record, person_keystore(), PASSWORD, user=practitioner_user,
+    assert keystore_import.import_keystore(practitioner_record, person_keystore(), PASSWORD, actor=practitioner_user,
                                     source_name=FILE_NAME, now=NOW).error == keystore_import.THROTTLED
     # and an attempt after the window works
     later = NOW + timedelta(seconds=settings.KEYSTORE_PASSWORD_FAILURE_WINDOW + 1)

@@ -50,7 +50,7 @@ def test_revoking_the_active_certificate(practitioner_record, administrator):
     certificate = imported(practitioner_record)
 
     assert revocation.revoke_certificate(
-        certificate, Revocation(RevocationReason.FORGOTTEN_PASSWORD, today()), user=administrator
+        certificate, Revocation(RevocationReason.FORGOTTEN_PASSWORD, today()), actor=administrator
     )
 
     certificate.refresh_from_db()
@@ -78,7 +78,7 @@ def test_an_older_certificate_revoked_after_the_active_one_was_removed_shows_as_
 ):
     old = imported(practitioner_record, person_keystore(not_after_days=400))
     new = imported(practitioner_record, person_keystore(not_after_days=900))
-    assert keystore_import.remove_certificate(new, user=administrator)
+    assert keystore_import.remove_certificate(new, actor=administrator)
     assert revocation.revoke_certificate(old, Revocation(RevocationReason.KEYSTORE_LOST, today()))
     client.force_login(administrator)
 

@@ -43,7 +43,7 @@ def test_java_keystore_is_imported_with_its_metadata_and_every_entry(
     layout, practitioner_record, administrator, java_keystores, auth, encryption
 ):
     data = java_keystores[layout]
-    outcome = do_import(practitioner_record, data, user=administrator, source_name="C:\\Users\\jan\\ehealth\\keystore\\SSIN=85073003328 20250314-101500.p12")
+    outcome = do_import(practitioner_record, data, actor=administrator, source_name="C:\\Users\\jan\\ehealth\\keystore\\SSIN=85073003328 20250314-101500.p12")
 
     assert outcome.imported and outcome.error is None and outcome.warnings == []
     certificate = outcome.certificate
@@ -225,7 +225,7 @@ def test_keystore_not_newer_than_the_active_one_is_refused(not_after_days, pract
 
 def test_older_keystore_is_accepted_once_the_active_one_is_removed(practitioner_record, administrator):
     active = do_import(practitioner_record, person_keystore()).certificate
-    assert keystore_import.remove_certificate(active, user=administrator)
+    assert keystore_import.remove_certificate(active, actor=administrator)
 
     assert do_import(practitioner_record, person_keystore(not_after_days=400)).imported
 
@@ -236,13 +236,13 @@ def test_older_keystore_is_accepted_once_the_active_one_is_removed(practitioner_
 def test_remove_keeps_the_row_with_who_and_when(practitioner_record, administrator):
     certificate = do_import(practitioner_record, person_keystore()).certificate
 
-    assert keystore_import.remove_certificate(certificate, user=administrator, now=NOW) is True
+    assert keystore_import.remove_certificate(certificate, actor=administrator, now=NOW) is True
 
     certificate.refresh_from_db()
     assert (certificate.state, certificate.removed_by, certificate.removed_at) == (
         CertificateState.REMOVED, administrator, NOW,
     )
-    assert keystore_import.remove_certificate(certificate, user=administrator) is False  # only once
+    assert keystore_import.remove_certificate(certificate, actor=administrator) is False  # only once
 
 
 # --------------------------------------------------------------------------- throttling
@@ -250,13 +250,13 @@ def test_remove_keeps_the_row_with_who_and_when(practitioner_record, administrat
 
 def test_five_wrong_passwords_pause_attempts_on_the_record_without_validating(practitioner_record, administrator, monkeypatch):
     for _attempt in range(5):
-        assert do_import(practitioner_record, person_keystore(), "wrong", user=administrator).error == "wrong_password"
+        assert do_import(practitioner_record, person_keystore(), "wrong", actor=administrator).error == "wrong_password"
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("validation ran while throttled")
 
     monkeypatch.setattr(keystore_import, "validate_keystore", must_not_run)
-    outcome = do_import(practitioner_record, person_keystore(), PASSWORD, user=administrator)
+    outcome = do_import(practitioner_record, person_keystore(), PASSWORD, actor=administrator)
 
     assert outcome.error == keystore_import.THROTTLED and not outcome.imported
     assert outcome.throttled_until == NOW + timedelta(minutes=15)
@@ -266,35 +266,35 @@ def test_five_wrong_passwords_pause_attempts_on_the_record_without_validating(pr
 
 def test_throttle_is_per_record_whoever_tries(practitioner_record, practitioner_user, administrator):
     for _attempt in range(3):
-        do_import(practitioner_record, person_keystore(), "wrong", user=administrator)
+        do_import(practitioner_record, person_keystore(), "wrong", actor=administrator)
     for _attempt in range(2):
-        do_import(practitioner_record, person_keystore(), "wrong", user=practitioner_user)
+        do_import(practitioner_record, person_keystore(), "wrong", actor=practitioner_user)
 
     other_admin = make_user("second-admin", "administrator")
-    assert do_import(practitioner_record, person_keystore(), user=other_admin).error == keystore_import.THROTTLED
+    assert do_import(practitioner_record, person_keystore(), actor=other_admin).error == keystore_import.THROTTLED
 
 
 def test_throttle_is_per_user_across_records(practitioner_record, other_record, administrator):
     for _attempt in range(5):
-        do_import(other_record, person_keystore(ssin=OTHER_SSIN), "wrong", user=administrator)
+        do_import(other_record, person_keystore(ssin=OTHER_SSIN), "wrong", actor=administrator)
 
-    assert do_import(practitioner_record, person_keystore(), user=administrator).error == keystore_import.THROTTLED
-    assert do_import(practitioner_record, person_keystore(), user=None).imported  # the record itself is not paused
+    assert do_import(practitioner_record, person_keystore(), actor=administrator).error == keystore_import.THROTTLED
+    assert do_import(practitioner_record, person_keystore(), actor=None).imported  # the record itself is not paused
 
 
 def test_other_failures_do_not_count_as_password_attempts(practitioner_record, administrator):
     for _attempt in range(6):
-        do_import(practitioner_record, pki.pdf_bytes(), user=administrator)
+        do_import(practitioner_record, pki.pdf_bytes(), actor=administrator)
 
-    assert do_import(practitioner_record, person_keystore(), user=administrator).imported
+    assert do_import(practitioner_record, person_keystore(), actor=administrator).imported
 
 
 def test_attempts_are_allowed_again_after_the_window(practitioner_record, administrator):
     for _attempt in range(5):
-        do_import(practitioner_record, person_keystore(), "wrong", user=administrator)
+        do_import(practitioner_record, person_keystore(), "wrong", actor=administrator)
 
     later = NOW + timedelta(minutes=15, seconds=1)
-    assert do_import(practitioner_record, person_keystore(), user=administrator, now=later).imported
+    assert do_import(practitioner_record, person_keystore(), actor=administrator, now=later).imported
 
 
 # --------------------------------------------------------------------------- the password stays secret
@@ -304,8 +304,8 @@ def test_password_never_appears_in_logs(practitioner_record, administrator, capl
     secret = "Sup3r-Secret-Passw0rd!"
     caplog.set_level(logging.DEBUG)
 
-    do_import(practitioner_record, person_keystore(), secret, user=administrator)
-    do_import(practitioner_record, person_keystore(), PASSWORD, user=administrator)
+    do_import(practitioner_record, person_keystore(), secret, actor=administrator)
+    do_import(practitioner_record, person_keystore(), PASSWORD, actor=administrator)
 
     assert caplog.records  # the service does log its decisions
     assert secret not in caplog.text and PASSWORD not in caplog.text
@@ -436,11 +436,11 @@ def test_imports_failures_and_removals_are_in_the_audit_log(practitioner_record,
     from audit.models import AuditEvent, EventKind
 
     data = person_keystore()
-    refused = do_import(practitioner_record, data, "not the password", user=administrator, source_name="../x/bad.p12")
+    refused = do_import(practitioner_record, data, "not the password", actor=administrator, source_name="../x/bad.p12")
     assert refused.error == "wrong_password"
-    outcome = do_import(practitioner_record, data, user=administrator)
+    outcome = do_import(practitioner_record, data, actor=administrator)
     assert outcome.imported
-    assert keystore_import.remove_certificate(outcome.certificate, user=administrator)
+    assert keystore_import.remove_certificate(outcome.certificate, actor=administrator)
     events = list(AuditEvent.objects.filter(practitioner=practitioner_record).order_by("pk"))
     assert [e.kind for e in events] == [
         EventKind.CERTIFICATE_IMPORT_FAILED, EventKind.CERTIFICATE_IMPORT, EventKind.CERTIFICATE_REMOVED,
@@ -470,7 +470,7 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit(postgres, practitioner_r
     def upload():
         try:
             barrier.wait()
-            outcomes.append(do_import(practitioner_record, data, "wrong", user=administrator))
+            outcomes.append(do_import(practitioner_record, data, "wrong", actor=administrator))
         finally:
             connection.close()
 
@@ -488,9 +488,9 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit(postgres, practitioner_r
 def test_every_validation_counts_in_the_user_s_budget(settings, practitioner_record, other_record, administrator):
     settings.KEYSTORE_VALIDATIONS_PER_USER = 3
     for _attempt in range(3):  # right passwords (the second and third are older than the first)
-        assert do_import(practitioner_record, person_keystore(), user=administrator).error != keystore_import.THROTTLED
+        assert do_import(practitioner_record, person_keystore(), actor=administrator).error != keystore_import.THROTTLED
 
-    outcome = do_import(other_record, person_keystore(ssin=OTHER_SSIN), user=administrator)
+    outcome = do_import(other_record, person_keystore(ssin=OTHER_SSIN), actor=administrator)
 
     assert outcome.error == keystore_import.THROTTLED and "Too many keystores checked" in str(outcome.message)
-    assert do_import(other_record, person_keystore(ssin=OTHER_SSIN), user=None).imported
+    assert do_import(other_record, person_keystore(ssin=OTHER_SSIN), actor=None).imported

@@ -78,7 +78,7 @@ def test_a_row_matched_by_niss_updates_only_the_given_columns_and_records_the_hi
     add_period(record, inami_number="53886171521", start_date=datetime.date(2015, 1, 1))
     admin = User.objects.create_user("boss")
     report = import_practitioners_csv(
-        csv_text("Peeters;Jan Karel;85073003328;new@example.be;nl;M;30/07/1985;5/38861/71/521"), user=admin, day=TODAY
+        csv_text("Peeters;Jan Karel;85073003328;new@example.be;nl;M;30/07/1985;5/38861/71/521"), actor=admin, day=TODAY
     )
     assert report.ok, report.errors
     assert (report.created, report.updated, report.periods_created) == (0, 1, 0)
@@ -419,8 +419,8 @@ def test_administrator_downloads_the_export(client, administrator, practitioner_
 def test_an_applied_import_is_in_the_audit_log_and_a_refused_one_is_not(administrator):
     from audit.models import AuditEvent, EventKind
 
-    assert not import_practitioners_csv(csv_text(GOOD_ROW.replace("03021500440", "03021500441")), user=administrator).ok
+    assert not import_practitioners_csv(csv_text(GOOD_ROW.replace("03021500440", "03021500441")), actor=administrator).ok
     assert not AuditEvent.objects.filter(kind=EventKind.REGISTRY_IMPORT).exists()
-    assert import_practitioners_csv(csv_text(GOOD_ROW), user=administrator).ok
+    assert import_practitioners_csv(csv_text(GOOD_ROW), actor=administrator).ok
     event = AuditEvent.objects.get(kind=EventKind.REGISTRY_IMPORT)
     assert event.user == administrator and event.details["created"] == 1

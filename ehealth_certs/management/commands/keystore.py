@@ -157,7 +157,7 @@ def run_import(command: BaseCommand, options: dict) -> None:
         practitioner,
         data,
         password,
-        user=None,
+        actor=None,
         source_name=os.path.basename(options["path"]),
         via=UploadChannel.CLI,
         uploader_name=os_user_name(),

@@ -43,7 +43,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(_("No user named “%(name)s”.") % {"name": username}, returncode=USAGE_ERROR)
         data = self._read(file)
-        report = import_practitioners_csv(data, user=user)
+        report = import_practitioners_csv(data, actor=user)
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(str(error))
