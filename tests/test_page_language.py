@@ -29,6 +29,7 @@ from ehealth_certs.demo import DEMO_KEYSTORE_PASSWORD, seed_demo_certificates
 from ehealth_certs.models import Certificate, CertificateState, RevocationReason
 from ehealth_certs.lifecycle.revocation import Revocation, revoke_certificate
 from ehealth_certs.keystore.validation import ErrorCode, WarningCode
+from oxygen.errors import Refused
 from practitioners.demo import seed_demo_practice
 from practitioners.models import Practitioner
 from practitioners.registry_csv import import_practitioners_csv
@@ -156,9 +157,10 @@ def demo_world(settings, tmp_path):
     keystore_import.import_keystore(jan, b"not a keystore", DEMO_KEYSTORE_PASSWORD, actor=admin, source_name="etk.der")
     lambert = Practitioner.objects.get(last_name="Lambert")
     keystore_import.import_keystore(lambert, renewed, DEMO_KEYSTORE_PASSWORD, actor=admin, source_name="jan.acc-p12")
-    password_change.change_uploaded_keystore_password(
-        renewed, "wrong password", "N3w-Password!x", "N3w-Password!y", practitioner=jan, actor=admin
-    )
+    with pytest.raises(Refused):
+        password_change.change_uploaded_keystore_password(
+            renewed, "wrong password", "N3w-Password!x", "N3w-Password!y", practitioner=jan, actor=admin
+        )
     # a revoked certificate (Lambert's), and a password change with its pending download (Jan's)
     revoke_certificate(
         Certificate.objects.get(practitioner=lambert, state=CertificateState.ACTIVE),

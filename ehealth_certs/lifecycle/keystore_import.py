@@ -24,6 +24,7 @@ from practitioners.models import Practitioner
 from ehealth_certs import conf
 from ehealth_certs.lifecycle import storage
 from oxygen import throttle
+from oxygen.errors import Refused
 from ehealth_certs.models import Certificate, CertificateEntry, CertificateState, EntryKind, UploadChannel
 from ehealth_certs.keystore.validation import ExpectedIdentity, RevocationStatus, ValidationResult, recheck_active, validate_keystore
 
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 THROTTLED = "throttled"
 CONFLICT = "conflict"
+NOT_ACTIVE = "not_active"
 FILE_NAME_MAX_LENGTH = 255
 
 WARNING_MESSAGES = {
@@ -346,18 +348,21 @@ def _store(
     return certificate
 
 
-def remove_certificate(certificate: Certificate, *, actor=None, now: datetime | None = None, request=None) -> bool:
-    """Take the active certificate off its record (the row stays, as removed). False if it was not active."""
+def remove_certificate(certificate: Certificate, *, actor=None, now: datetime | None = None, request=None) -> None:
+    """Take the active certificate off its record (the row stays, as removed).
+
+    Raises ``Refused(NOT_ACTIVE)`` when it is no longer active (removed once only).
+    """
     removed = Certificate.objects.filter(pk=certificate.pk, state=CertificateState.ACTIVE).update(
         state=CertificateState.REMOVED,
         removed_at=now or timezone.now(),
         removed_by=actor,
     )
-    if removed:
-        logger.info("certificate %s removed from record %s", certificate.public_id, certificate.practitioner_id)
-        record_event(EventKind.CERTIFICATE_REMOVED, actor=actor, request=request, practitioner=certificate.practitioner,
-                     summary=certificate.subject, details={"certificate": certificate.public_id})  # fmt: skip
-    return removed == 1
+    if removed != 1:
+        raise Refused(NOT_ACTIVE)
+    logger.info("certificate %s removed from record %s", certificate.public_id, certificate.practitioner_id)
+    record_event(EventKind.CERTIFICATE_REMOVED, actor=actor, request=request, practitioner=certificate.practitioner,
+                 summary=certificate.subject, details={"certificate": certificate.public_id})  # fmt: skip
 
 
 def stored_keystore(certificate: Certificate) -> bytes:

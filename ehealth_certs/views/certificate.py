@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from oxygen.actors import ActorMixin
+from oxygen.errors import Refused
 from practitioners.access import PractitionerAccessMixin
 
 from ehealth_certs import access, selectors
@@ -116,10 +117,12 @@ class CertificateRemoveView(CertificateManagerMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         certificate = self.get_certificate()
-        if keystore_import.remove_certificate(certificate, actor=self.actor, request=request):
-            messages.success(request, _("The eHealth certificate has been removed from this record."))
-        else:
+        try:
+            keystore_import.remove_certificate(certificate, actor=self.actor, request=request)
+        except Refused:  # keystore_import.NOT_ACTIVE
             messages.info(request, _("This certificate is no longer active: there is nothing to remove."))
+        else:
+            messages.success(request, _("The eHealth certificate has been removed from this record."))
         return redirect(self._certificate_page())
 
     def _certificate_page(self) -> str:

@@ -89,10 +89,10 @@ def world(front_desk, administrator, practitioner_user, practitioner_record, oth
     token = password_change.create_download(practitioner_user, practitioner_record, person_keystore(), "a.p12")
 
     revoked = keystore_import.import_keystore(other_record, person_keystore(ssin=OTHER_SSIN), PASSWORD, source_name="b.p12").certificate
-    assert revocation.revoke_certificate(
+    revocation.revoke_certificate(
         revoked,
         revocation.Revocation(RevocationReason.KEYSTORE_LOST, NOW.date(), "Ordinateur volé au cabinet"),
-        user=administrator,
+        actor=administrator,
     )
 
     birth = datetime.date(1979, 11, 3)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from ehealth_certs.lifecycle import keystore_import, renewal
+from oxygen.errors import Refused
 from ehealth_certs.models import Certificate, CertificateState, RenewalStep, RenewalStepTick
 from tests.ehealth_certs.keystores import (
     NOW,
@@ -69,7 +70,7 @@ def test_tick_keeps_who_and_when_and_untick_removes_it(practitioner_record, prac
 
     [tick] = RenewalStepTick.objects.all()
     assert (tick.step, tick.ticked_by, tick.ticked_at) == ("renew", practitioner_user, NOW)
-    assert renewal.untick_step(certificate, RenewalStep.RENEW)
+    renewal.untick_step(certificate, RenewalStep.RENEW)
     assert not RenewalStepTick.objects.exists()
 
 
@@ -87,8 +88,12 @@ def test_steps_of_a_certificate_no_longer_active_cannot_change(practitioner_reco
     renewal.tick_step(certificate, RenewalStep.RENEW)
     keystore_import.remove_certificate(certificate, actor=administrator)
 
-    assert renewal.tick_step(certificate, RenewalStep.COMPLETE) is False
-    assert renewal.untick_step(certificate, RenewalStep.RENEW) is False
+    with pytest.raises(Refused) as refused:
+        renewal.tick_step(certificate, RenewalStep.COMPLETE)
+    assert refused.value.code == renewal.NOT_ACTIVE
+    with pytest.raises(Refused) as refused:
+        renewal.untick_step(certificate, RenewalStep.RENEW)
+    assert refused.value.code == renewal.NOT_ACTIVE
     assert list(RenewalStepTick.objects.values_list("step", flat=True)) == ["renew"]
 
 

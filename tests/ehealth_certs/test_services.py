@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from ehealth_certs.lifecycle import keystore_import, storage
+from oxygen.errors import Refused
 from ehealth_certs.models import Certificate, CertificateEntry, CertificateState, UploadChannel
 from practitioners.models import Practitioner
 from tests import pki
@@ -225,7 +226,7 @@ def test_keystore_not_newer_than_the_active_one_is_refused(not_after_days, pract
 
 def test_older_keystore_is_accepted_once_the_active_one_is_removed(practitioner_record, administrator):
     active = do_import(practitioner_record, person_keystore()).certificate
-    assert keystore_import.remove_certificate(active, actor=administrator)
+    keystore_import.remove_certificate(active, actor=administrator)
 
     assert do_import(practitioner_record, person_keystore(not_after_days=400)).imported
 
@@ -236,13 +237,15 @@ def test_older_keystore_is_accepted_once_the_active_one_is_removed(practitioner_
 def test_remove_keeps_the_row_with_who_and_when(practitioner_record, administrator):
     certificate = do_import(practitioner_record, person_keystore()).certificate
 
-    assert keystore_import.remove_certificate(certificate, actor=administrator, now=NOW) is True
+    keystore_import.remove_certificate(certificate, actor=administrator, now=NOW)
 
     certificate.refresh_from_db()
     assert (certificate.state, certificate.removed_by, certificate.removed_at) == (
         CertificateState.REMOVED, administrator, NOW,
     )
-    assert keystore_import.remove_certificate(certificate, actor=administrator) is False  # only once
+    with pytest.raises(Refused) as refused:  # only once
+        keystore_import.remove_certificate(certificate, actor=administrator)
+    assert refused.value.code == keystore_import.NOT_ACTIVE
 
 
 # --------------------------------------------------------------------------- throttling
@@ -440,7 +443,7 @@ def test_imports_failures_and_removals_are_in_the_audit_log(practitioner_record,
     assert refused.error == "wrong_password"
     outcome = do_import(practitioner_record, data, actor=administrator)
     assert outcome.imported
-    assert keystore_import.remove_certificate(outcome.certificate, actor=administrator)
+    keystore_import.remove_certificate(outcome.certificate, actor=administrator)
     events = list(AuditEvent.objects.filter(practitioner=practitioner_record).order_by("pk"))
     assert [e.kind for e in events] == [
         EventKind.CERTIFICATE_IMPORT_FAILED, EventKind.CERTIFICATE_IMPORT, EventKind.CERTIFICATE_REMOVED,

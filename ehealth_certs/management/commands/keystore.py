@@ -27,9 +27,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ehealth_certs import refusals
 from ehealth_certs.lifecycle import keystore_import, password_change
 from ehealth_certs.management.secret_input import read_secret_lines
 from ehealth_certs.models import EncryptionKeyStatus, RevocationCheck, UploadChannel
+from oxygen.errors import Refused
 from practitioners.identifiers import validate_niss
 from practitioners.models import Practitioner
 
@@ -196,12 +198,13 @@ def run_change_password(command: BaseCommand, options: dict) -> None:
         )
     data = read_keystore_file(options["path"])
     current, new, confirmation = read_password_change(options)
-    outcome = password_change.change_uploaded_keystore_password(data, current, new, confirmation)
-    if not outcome.changed:
-        rules = "".join(f"\n  - {rule.message}" for rule in outcome.failed_rules)
-        finish(False, f"{outcome.message}{rules}")
     try:
-        password_change.write_new_file(out, outcome.keystore)
+        keystore = password_change.change_uploaded_keystore_password(data, current, new, confirmation)
+    except Refused as refused:
+        rules = "".join(f"\n  - {rule.message}" for rule in refused.params.get("failed_rules", []))
+        finish(False, f"{refusals.password_change_message(refused)}{rules}")
+    try:
+        password_change.write_new_file(out, keystore)
     except OSError as exc:
         raise CommandError(
             _("Cannot write %(path)s: %(reason)s") % {"path": out, "reason": exc.strerror or exc}, returncode=INVALID
