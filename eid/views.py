@@ -16,16 +16,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from ehealth_certs import access
-from eid import card, services
+from eid import refusals, services
 from eid.forms import EidProofForm
 from oxygen.actors import ActorMixin
+from oxygen.errors import Refused
 from practitioners.access import PractitionerAccessMixin, RegistryManagerRequiredMixin
 from practitioners.views import PractitionerEditView
 
 SESSION_EID_RECORD = "eid:new-record"
 
-def _eid_error_context(error: card.EidError) -> dict:
-    return {"eid_error": error, "eid_error_code": error.code}
+def _eid_error_context(refused: Refused) -> dict:
+    return {"eid_error": {"message": refusals.card_reading_message(refused)}, "eid_error_code": refused.code}
 
 
 @method_decorator([sensitive_post_parameters("pin"), never_cache], name="dispatch")
@@ -55,8 +56,8 @@ class EidReadView(ActorMixin, PractitionerAccessMixin, TemplateView):
             pin = form.cleaned_data["pin"]
         try:
             reading = services.read_card(pin=pin, practitioner=self.get_practitioner(), actor=self.actor, request=request)
-        except card.EidError as error:
-            return self.render_to_response(self.get_context_data(**_eid_error_context(error)))
+        except Refused as refused:
+            return self.render_to_response(self.get_context_data(**_eid_error_context(refused)))
         return self.render_to_response(self.get_context_data(reading=reading))
 
 
@@ -73,8 +74,8 @@ class EidNewRecordView(ActorMixin, RegistryManagerRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         try:
             reading = services.read_card(actor=self.actor, request=request)
-        except card.EidError as error:
-            return self.render_to_response(self.get_context_data(**_eid_error_context(error)))
+        except Refused as refused:
+            return self.render_to_response(self.get_context_data(**_eid_error_context(refused)))
         existing = services.record_with_niss(reading.holder.niss)
         if existing is not None:
             return self.render_to_response(self.get_context_data(reading=reading, existing=existing))
