@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from audit.models import EventKind
 from eid import card
+from ehealth_certs import refusals
 from ehealth_certs.lifecycle import keystore_import, password_change
 from ehealth_certs.keystore import password_policy
 from ehealth_certs.reminders import scan
@@ -80,7 +81,7 @@ def foreign_strings(language: str) -> set[str]:
 
 def machine_codes() -> set[str]:
     codes = {str(code) for code in (*ErrorCode, *WarningCode, *EventKind.values)}
-    codes |= set(password_change.MESSAGES) | {password_change.THROTTLED}
+    codes |= set(refusals.PASSWORD_CHANGE_MESSAGES) | {password_change.THROTTLED}
     codes |= {rule.code for rule in password_policy.RULES}
     codes |= {error.code for error in vars(card).values() if isinstance(error, type) and issubclass(error, card.EidError)}
     return {code for code in codes if "_" in code}
@@ -153,10 +154,13 @@ def demo_world(settings, tmp_path):
     admin = User.objects.get(username="admin")
     renewed = report.upload_files[jan].read_bytes()
     # refusals, as people make them: wrong password, not a keystore, someone else's keystore
-    keystore_import.import_keystore(jan, renewed, "wrong password", actor=admin, source_name="renewed.acc-p12")
-    keystore_import.import_keystore(jan, b"not a keystore", DEMO_KEYSTORE_PASSWORD, actor=admin, source_name="etk.der")
+    with pytest.raises(Refused):
+        keystore_import.import_keystore(jan, renewed, "wrong password", actor=admin, source_name="renewed.acc-p12")
+    with pytest.raises(Refused):
+        keystore_import.import_keystore(jan, b"not a keystore", DEMO_KEYSTORE_PASSWORD, actor=admin, source_name="etk.der")
     lambert = Practitioner.objects.get(last_name="Lambert")
-    keystore_import.import_keystore(lambert, renewed, DEMO_KEYSTORE_PASSWORD, actor=admin, source_name="jan.acc-p12")
+    with pytest.raises(Refused):
+        keystore_import.import_keystore(lambert, renewed, DEMO_KEYSTORE_PASSWORD, actor=admin, source_name="jan.acc-p12")
     with pytest.raises(Refused):
         password_change.change_uploaded_keystore_password(
             renewed, "wrong password", "N3w-Password!x", "N3w-Password!y", practitioner=jan, actor=admin

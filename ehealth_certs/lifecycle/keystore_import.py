@@ -80,7 +80,8 @@ _CONFLICT_MESSAGE = _(
 
 @dataclass
 class ImportOutcome:
-    """What :func:`import_keystore` did: the new certificate, or why there is none.
+    """What :func:`import_keystore` did: the new certificate (returned), or why there is none (the
+    ``outcome`` of the ``Refused`` it raises).
 
     ``error`` is a validation code, or ``throttled`` (no attempt was made) or ``conflict`` (a
     concurrent import won); ``result`` is None when validation did not run.
@@ -196,6 +197,8 @@ def import_keystore(
     of two concurrent imports the later certificate ends up active (and the database refuses a
     second active one).
     Every attempt is kept in the audit log, by ``actor`` (with ``request``'s address when there is one).
+    Returns the outcome of an import; a refusal raises ``Refused(code, outcome=…)`` (``oxygen.errors``),
+    the outcome saying why (validation result, words, end of the pause).
     """
     outcome = _import_keystore(
         practitioner, uploaded_bytes, password,
@@ -209,6 +212,7 @@ def import_keystore(
     else:
         record_event(EventKind.CERTIFICATE_IMPORT_FAILED, actor=actor, request=request, practitioner=practitioner,
                      summary=outcome.error or "", details={**details, "error": outcome.error})  # fmt: skip
+        raise Refused(outcome.error, outcome=outcome)
     return outcome
 
 

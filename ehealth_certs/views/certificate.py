@@ -59,18 +59,19 @@ class CertificateUploadView(CertificateManagerMixin, TemplateView):
         form = KeystoreUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        outcome = keystore_import.import_keystore(
-            practitioner,
-            form.keystore_bytes,
-            form.cleaned_data["password"],
-            actor=self.actor,
-            source_name=form.keystore_name,
-            via=UploadChannel.WEB,
-            request=request,
-        )
-        if not outcome.imported:
-            status = 429 if outcome.error == keystore_import.THROTTLED else 200
-            context = self.get_context_data(form=KeystoreUploadForm(), outcome=outcome)
+        try:
+            outcome = keystore_import.import_keystore(
+                practitioner,
+                form.keystore_bytes,
+                form.cleaned_data["password"],
+                actor=self.actor,
+                source_name=form.keystore_name,
+                via=UploadChannel.WEB,
+                request=request,
+            )
+        except Refused as refused:
+            status = 429 if refused.code == keystore_import.THROTTLED else 200
+            context = self.get_context_data(form=KeystoreUploadForm(), outcome=refused.params["outcome"])
             return self.render_to_response(context, status=status)
         certificate = outcome.certificate
         messages.success(

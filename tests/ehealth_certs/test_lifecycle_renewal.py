@@ -114,12 +114,13 @@ def test_importing_the_renewed_keystore_closes_the_renewal(practitioner_record, 
 def test_an_older_keystore_is_refused_with_a_message_to_pick_the_most_recent_file(practitioner_record):
     imported(practitioner_record, EXPIRING_DAYS)
 
-    outcome = keystore_import.import_keystore(
-        practitioner_record, person_keystore(not_after_days=EXPIRING_DAYS - 30), PASSWORD, source_name=OLD_NAME
-    )
+    with pytest.raises(Refused) as refused:
+        keystore_import.import_keystore(
+            practitioner_record, person_keystore(not_after_days=EXPIRING_DAYS - 30), PASSWORD, source_name=OLD_NAME
+        )
 
-    assert outcome.error == "older_than_active"
-    assert "Pick the most recent keystore file (the newest date in its name)" in str(outcome.message)
+    assert refused.value.code == "older_than_active"
+    assert "Pick the most recent keystore file (the newest date in its name)" in str(refused.value.params["outcome"].message)
 
 
 # --------------------------------------------------------------------------- pages

@@ -238,8 +238,8 @@ def test_wrong_current_passwords_are_throttled_with_the_import_throttle(settings
     assert refusal.code == password_change.THROTTLED
     assert "try again after" in refusals.password_change_message(refusal)
     # the import of the same record is paused too: one throttle
-    assert keystore_import.import_keystore(practitioner_record, person_keystore(), PASSWORD, actor=practitioner_user,
-                                    source_name=FILE_NAME, now=NOW).error == keystore_import.THROTTLED
+    assert refused(keystore_import.import_keystore, practitioner_record, person_keystore(), PASSWORD, actor=practitioner_user,
+                   source_name=FILE_NAME, now=NOW).code == keystore_import.THROTTLED
     # and an attempt after the window works
     later = NOW + timedelta(seconds=settings.KEYSTORE_PASSWORD_FAILURE_WINDOW + 1)
     assert change(certificate, practitioner_user, now=later)

@@ -155,15 +155,18 @@ def run_import(command: BaseCommand, options: dict) -> None:
         raise CommandError(_("No practitioner record has the NISS %(niss)s.") % {"niss": niss}, returncode=USAGE_ERROR)
     data = read_keystore_file(options["path"])
     password = read_password(options)
-    outcome = keystore_import.import_keystore(
-        practitioner,
-        data,
-        password,
-        actor=None,
-        source_name=os.path.basename(options["path"]),
-        via=UploadChannel.CLI,
-        uploader_name=os_user_name(),
-    )
+    try:
+        outcome = keystore_import.import_keystore(
+            practitioner,
+            data,
+            password,
+            actor=None,
+            source_name=os.path.basename(options["path"]),
+            via=UploadChannel.CLI,
+            uploader_name=os_user_name(),
+        )
+    except Refused as refused:
+        outcome = refused.params["outcome"]
     write_result(command, outcome.to_json_dict(), options["json"])
     finish(outcome.imported, str(outcome.message))
 
