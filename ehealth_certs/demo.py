@@ -21,6 +21,7 @@ from django.utils import timezone
 from oxygen.errors import Refused
 from practitioners.models import Practitioner
 
+from ehealth_certs import refusals
 from ehealth_certs.models import Certificate, UploadChannel
 from ehealth_certs.keystore.pkcs12 import KeystoreEntry, build_keystore
 from ehealth_certs.lifecycle.keystore_import import import_keystore
@@ -132,7 +133,7 @@ def seed_demo_certificates(folder: Path, *, now: datetime.datetime | None = None
                 via=UploadChannel.CLI, uploader_name="seed_demo_certificates", now=imported_at,
             )
         except Refused as refused:
-            outcome = refused.params["outcome"]
+            outcome = refusals.refused_import(refused)
             raise RuntimeError(f"demo certificate for {practitioner} refused: {outcome.error} {outcome.message}") from None
         report.imported.append(str(practitioner))
     for last_name in UPLOAD_FILE_OWNERS:

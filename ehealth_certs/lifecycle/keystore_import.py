@@ -66,16 +66,6 @@ WARNING_MESSAGES = {
         "another tool. Use the keystore written by the eHealth Certificate Manager."
     ),
 }
-_THROTTLED_MESSAGE = _(
-    "Too many wrong passwords for this keystore. For your security, try again after %(time)s."
-)
-_TOO_MANY_VALIDATIONS_MESSAGE = _(
-    "Too many keystores checked from your account in a short time. For your security, try again after %(time)s."
-)
-_CONFLICT_MESSAGE = _(
-    "Another certificate was imported for this record at the same moment. Reload the record and check "
-    "which certificate is active before trying again."
-)
 
 
 @dataclass
@@ -84,7 +74,9 @@ class ImportOutcome:
     ``outcome`` of the ``Refused`` it raises).
 
     ``error`` is a validation code, or ``throttled`` (no attempt was made) or ``conflict`` (a
-    concurrent import won); ``result`` is None when validation did not run.
+    concurrent import won); ``result`` is None when validation did not run. ``message`` holds the
+    words of a validation refusal; those of ``throttled`` and ``conflict`` are the callers' (see
+    ``ehealth_certs.refusals.refused_import``).
     """
 
     result: ValidationResult | None = None
@@ -156,11 +148,6 @@ def throttle_scopes(practitioner: Practitioner, actor) -> list[str]:
     return throttle.scopes(practitioner.public_id, actor.pk if actor is not None else None)
 
 
-def throttled_message(attempt: throttle.Claim) -> str:
-    message = _TOO_MANY_VALIDATIONS_MESSAGE if attempt.reason == throttle.VALIDATIONS else _THROTTLED_MESSAGE
-    return message % {"time": attempt.retry_time}
-
-
 @sensitive_variables("password")
 def validate_for_inspection(data: bytes, password: str, *, ssin: str | None = None, now: datetime | None = None):
     """Validation without a record (``keystore inspect``): identity checked against ``ssin`` when given."""
@@ -198,21 +185,22 @@ def import_keystore(
     second active one).
     Every attempt is kept in the audit log, by ``actor`` (with ``request``'s address when there is one).
     Returns the outcome of an import; a refusal raises ``Refused(code, outcome=…)`` (``oxygen.errors``),
-    the outcome saying why (validation result, words, end of the pause).
+    the outcome saying why (validation result and its words, end of the pause); ``THROTTLED`` also
+    gives ``reason`` and ``retry_time``.
     """
-    outcome = _import_keystore(
-        practitioner, uploaded_bytes, password,
-        actor=actor, source_name=source_name, via=via, uploader_name=uploader_name, now=now or timezone.now(),
-    )  # fmt: skip
     details = {"file_name": clean_file_name(source_name), "via": via, "uploader": uploader_name or ""}
-    if outcome.imported:
-        details.update(certificate=outcome.certificate.public_id, sha256=outcome.certificate.fingerprint_sha256)
-        record_event(EventKind.CERTIFICATE_IMPORT, actor=actor, request=request, practitioner=practitioner,
-                     summary=outcome.certificate.subject, details=details)  # fmt: skip
-    else:
+    try:
+        outcome = _import_keystore(
+            practitioner, uploaded_bytes, password,
+            actor=actor, source_name=source_name, via=via, uploader_name=uploader_name, now=now or timezone.now(),
+        )  # fmt: skip
+    except Refused as refused:
         record_event(EventKind.CERTIFICATE_IMPORT_FAILED, actor=actor, request=request, practitioner=practitioner,
-                     summary=outcome.error or "", details={**details, "error": outcome.error})  # fmt: skip
-        raise Refused(outcome.error, outcome=outcome)
+                     summary=refused.code, details={**details, "error": refused.code})  # fmt: skip
+        raise
+    details.update(certificate=outcome.certificate.public_id, sha256=outcome.certificate.fingerprint_sha256)
+    record_event(EventKind.CERTIFICATE_IMPORT, actor=actor, request=request, practitioner=practitioner,
+                 summary=outcome.certificate.subject, details=details)  # fmt: skip
     return outcome
 
 
@@ -231,9 +219,10 @@ def _import_keystore(
     attempt = throttle.claim(throttle_scopes(practitioner, actor), now)
     if not attempt.allowed:
         logger.warning("keystore import for record %s refused: too many attempts (%s)", practitioner.public_id, attempt.reason)
-        return ImportOutcome(
-            error=THROTTLED, message=throttled_message(attempt), throttled_until=attempt.blocked_until
-        )
+        raise Refused(
+            THROTTLED, reason=attempt.reason, retry_time=attempt.retry_time,
+            outcome=ImportOutcome(error=THROTTLED, throttled_until=attempt.blocked_until),
+        )  # fmt: skip
     active = _active_certificate(practitioner)
     result = validate_keystore(  # key derivations and the OCSP request: before any lock
         uploaded_bytes,
@@ -249,7 +238,7 @@ def _import_keystore(
     if result.error != "wrong_password":
         attempt.release()  # only a wrong password keeps its place in the count
     if not result.valid:
-        return _refused(practitioner, result)
+        raise _refusal(_refused(practitioner, result))
     try:
         with transaction.atomic():
             locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
@@ -257,14 +246,14 @@ def _import_keystore(
             if current != active:  # another import stored one while this one was being validated
                 recheck_active(result, current.not_after if current else None)
                 if not result.valid:
-                    return _refused(practitioner, result)
+                    raise _refusal(_refused(practitioner, result))
             certificate = _store(
                 locked, current, uploaded_bytes, result,
                 actor=actor, source_name=source_name, via=via, uploader_name=uploader_name, now=now,
             )  # fmt: skip
     except (IntegrityError, _Conflict):
         logger.warning("keystore import for record %s lost a race with another import", practitioner.public_id)
-        return ImportOutcome(result=None, error=CONFLICT, message=_CONFLICT_MESSAGE)
+        raise Refused(CONFLICT, outcome=ImportOutcome(result=None, error=CONFLICT)) from None
     logger.info(
         "keystore imported for record %s: certificate %s (sha256 %s)",
         practitioner.public_id, certificate.public_id, certificate.fingerprint_sha256,
@@ -279,6 +268,10 @@ def _active_certificate(practitioner: Practitioner) -> Certificate | None:
 def _refused(practitioner: Practitioner, result: ValidationResult) -> ImportOutcome:
     logger.info("keystore import for record %s refused: %s", practitioner.public_id, result.error)
     return ImportOutcome(result=result, error=str(result.error), message=result.message)
+
+
+def _refusal(outcome: ImportOutcome) -> Refused:
+    return Refused(outcome.error, outcome=outcome)
 
 
 class _Conflict(Exception):

@@ -20,7 +20,7 @@ from oxygen.actors import ActorMixin
 from oxygen.errors import Refused
 from practitioners.access import PractitionerAccessMixin
 
-from ehealth_certs import access, selectors
+from ehealth_certs import access, refusals, selectors
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.forms import KeystoreUploadForm
 from ehealth_certs.models import UploadChannel
@@ -71,7 +71,7 @@ class CertificateUploadView(CertificateManagerMixin, TemplateView):
             )
         except Refused as refused:
             status = 429 if refused.code == keystore_import.THROTTLED else 200
-            context = self.get_context_data(form=KeystoreUploadForm(), outcome=refused.params["outcome"])
+            context = self.get_context_data(form=KeystoreUploadForm(), outcome=refusals.refused_import(refused))
             return self.render_to_response(context, status=status)
         certificate = outcome.certificate
         messages.success(

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from ehealth_certs import refusals
 from ehealth_certs.lifecycle import keystore_import, storage
 from oxygen.errors import Refused
 from ehealth_certs.models import Certificate, CertificateEntry, CertificateState, UploadChannel
@@ -272,7 +273,7 @@ def test_five_wrong_passwords_pause_attempts_on_the_record_without_validating(pr
 
     monkeypatch.setattr(keystore_import, "validate_keystore", must_not_run)
     refusal = refused_import(practitioner_record, person_keystore(), PASSWORD, actor=administrator)
-    outcome = refusal.params["outcome"]
+    outcome = refusals.refused_import(refusal)
 
     assert refusal.code == keystore_import.THROTTLED and not outcome.imported
     assert outcome.throttled_until == NOW + timedelta(minutes=15)
@@ -508,5 +509,5 @@ def test_every_validation_counts_in_the_user_s_budget(settings, practitioner_rec
 
     refusal = refused_import(other_record, person_keystore(ssin=OTHER_SSIN), actor=administrator)
 
-    assert refusal.code == keystore_import.THROTTLED and "Too many keystores checked" in str(refusal.params["outcome"].message)
+    assert refusal.code == keystore_import.THROTTLED and "Too many keystores checked" in str(refusals.refused_import(refusal).message)
     assert do_import(other_record, person_keystore(ssin=OTHER_SSIN), actor=None).imported

@@ -166,7 +166,7 @@ def run_import(command: BaseCommand, options: dict) -> None:
             uploader_name=os_user_name(),
         )
     except Refused as refused:
-        outcome = refused.params["outcome"]
+        outcome = refusals.refused_import(refused)
     write_result(command, outcome.to_json_dict(), options["json"])
     finish(outcome.imported, str(outcome.message))
 
