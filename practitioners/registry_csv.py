@@ -2,7 +2,9 @@
 
 `import_practitioners_csv` reads the whole file, validates every row with the same rules as the
 record pages (identifier validators, model `full_clean`, the INAMI period overlap rule) and writes
-nothing unless every row is valid; then everything is written in one transaction.
+nothing unless every row is valid; then everything is written in one transaction. Problems of
+rows come back in the report; a file refused as a whole raises ``oxygen.errors.Refused`` with one
+of the ``FILE_*`` codes below (the words are in ``practitioners.csv_refusals``).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import EventKind
 from audit.services import record_event
+from oxygen.errors import Refused
 
 from .identifiers import (
     clean_inami,
@@ -146,8 +149,20 @@ class ImportReport:
         return not self.errors
 
 
-class CsvFileError(Exception):
-    """The file as a whole cannot be read; nothing is imported."""
+# Codes of a file refused as a whole (nothing is imported), with their params.
+FILE_TOO_LARGE = "too_large"  # megabytes, rows
+FILE_WORKBOOK = "workbook"
+FILE_UTF16 = "utf16"
+FILE_NOT_TEXT = "not_text"
+FILE_NOT_UTF8 = "not_utf8"  # line
+FILE_EMPTY = "empty"
+FILE_UNREADABLE_LINE = "unreadable_line"  # line, reason
+FILE_NO_HEADER = "no_header"  # columns
+FILE_MISSING_COLUMNS = "missing_columns"  # columns
+FILE_UNKNOWN_COLUMNS = "unknown_columns"  # unknown, accepted
+FILE_REPEATED_COLUMNS = "repeated_columns"  # columns
+FILE_NO_PRACTITIONER = "no_practitioner"
+FILE_REGISTRY_CHANGED = "registry_changed"
 
 
 # --- Reading the file ---------------------------------------------------------------------
@@ -156,36 +171,24 @@ class CsvFileError(Exception):
 def _decode(data: bytes | str) -> str:
     if isinstance(data, str):
         if len(data) > MAX_IMPORT_BYTES:
-            raise CsvFileError(_too_large_message())
+            raise _too_large()
         return data.removeprefix(BOM)
     if len(data) > MAX_IMPORT_BYTES:
-        raise CsvFileError(_too_large_message())
+        raise _too_large()
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise CsvFileError(
-            _("This is a spreadsheet workbook, not a CSV file: save it as “CSV UTF-8” in your spreadsheet first.")
-        )
+        raise Refused(FILE_WORKBOOK)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CsvFileError(_("The file is encoded in UTF-16: save it as “CSV UTF-8” in your spreadsheet first."))
+        raise Refused(FILE_UTF16)
     if b"\x00" in data:
-        raise CsvFileError(_("This is not a text file: please choose a CSV file."))
+        raise Refused(FILE_NOT_TEXT)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise CsvFileError(
-            _(
-                "The file is not UTF-8 encoded (first unreadable character on line %(line)d). "
-                "Save it as “CSV UTF-8” in your spreadsheet and try again."
-            )
-            % {"line": line}
-        ) from None
+        raise Refused(FILE_NOT_UTF8, line=data[: error.start].count(b"\n") + 1) from None
 
 
-def _too_large_message() -> str:
-    return _("The file is too large: at most %(megabytes)d MB and %(rows)d rows can be imported at once.") % {
-        "megabytes": MAX_IMPORT_BYTES // (1024 * 1024),
-        "rows": MAX_IMPORT_ROWS,
-    }
+def _too_large() -> Refused:
+    return Refused(FILE_TOO_LARGE, megabytes=MAX_IMPORT_BYTES // (1024 * 1024), rows=MAX_IMPORT_ROWS)
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -196,18 +199,16 @@ def _sniff_delimiter(text: str) -> str:
 def _read_rows(text: str) -> list[tuple[int, list[str]]]:
     """(spreadsheet line number, cells) of every record; the header is line 1."""
     if not text.strip():
-        raise CsvFileError(_("The file is empty."))
+        raise Refused(FILE_EMPTY)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     rows = []
     try:
         for line, cells in enumerate(reader, start=1):
             if line > MAX_IMPORT_ROWS + 1:
-                raise CsvFileError(_too_large_message())
+                raise _too_large()
             rows.append((line, cells))
     except csv.Error as error:
-        raise CsvFileError(
-            _("Line %(line)d cannot be read as CSV (%(reason)s).") % {"line": len(rows) + 1, "reason": error}
-        ) from None
+        raise Refused(FILE_UNREADABLE_LINE, line=len(rows) + 1, reason=str(error)) from None
     return rows
 
 
@@ -215,22 +216,16 @@ def _header_columns(cells: list[str]) -> list[str]:
     columns = [cell.strip().lower() for cell in cells]
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
     if not known.intersection(columns):
-        raise CsvFileError(
-            _("The first line must be the header naming the columns, e.g. %(columns)s.")
-            % {"columns": ";".join(REQUIRED_COLUMNS)}
-        )
+        raise Refused(FILE_NO_HEADER, columns=";".join(REQUIRED_COLUMNS))
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        raise CsvFileError(_("The header line lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)})
+        raise Refused(FILE_MISSING_COLUMNS, columns=", ".join(missing))
     unknown = [name for name in columns if name and name not in known]
     if unknown:
-        raise CsvFileError(
-            _("Unknown columns in the header line: %(unknown)s. The accepted columns are: %(accepted)s.")
-            % {"unknown": ", ".join(unknown), "accepted": ", ".join(EXPORT_COLUMNS)}
-        )
+        raise Refused(FILE_UNKNOWN_COLUMNS, unknown=", ".join(unknown), accepted=", ".join(EXPORT_COLUMNS))
     repeated = sorted({name for name in columns if name and columns.count(name) > 1})
     if repeated:
-        raise CsvFileError(_("Columns named twice in the header line: %(columns)s.") % {"columns": ", ".join(repeated)})
+        raise Refused(FILE_REPEATED_COLUMNS, columns=", ".join(repeated))
     return columns
 
 
@@ -469,19 +464,15 @@ def import_practitioners_csv(
     """Validate the whole file, then create/update every row in one transaction, or nothing at all.
 
     Rows are matched to records by NISS. `actor` is recorded in the history as the author, and an
-    applied import in the audit log.
+    applied import in the audit log. The report lists the rows' errors (nothing written then); a
+    file refused as a whole raises ``Refused`` (a ``FILE_*`` code).
     """
     report = ImportReport()
-    try:
-        rows = _read_rows(_decode(data))
-        columns = _header_columns(rows[0][1])
-    except CsvFileError as error:
-        report.errors.append(RowError(None, None, str(error)))
-        return report
+    rows = _read_rows(_decode(data))
+    columns = _header_columns(rows[0][1])
     parsed = [_parse_row(line, columns, cells) for line, cells in rows[1:] if any(cell.strip() for cell in cells)]
     if not parsed:
-        report.errors.append(RowError(None, None, _("The file has a header line but no practitioner.")))
-        return report
+        raise Refused(FILE_NO_PRACTITIONER)
     _validate(parsed, day or timezone.localdate())
     report.errors = _errors_of(parsed)
     if report.errors:
@@ -489,9 +480,7 @@ def import_practitioners_csv(
     try:
         _write(parsed, actor, report)
     except IntegrityError:
-        return ImportReport(
-            errors=[RowError(None, None, _("The registry changed during the import; nothing was imported. Please try again."))]
-        )
+        raise Refused(FILE_REGISTRY_CHANGED) from None
     counts = {"created": report.created, "updated": report.updated, "periods_created": report.periods_created}
     record_event(EventKind.REGISTRY_IMPORT, actor=actor, request=request, details=counts,
                  summary="created {created}, updated {updated}".format(**counts))  # fmt: skip

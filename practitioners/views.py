@@ -15,10 +15,11 @@ from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
 from oxygen.actors import actor_of
+from oxygen.errors import Refused
 
 from ehealth_certs.selectors import attach_certificate_status
 
-from . import record_tabs, registry_csv, roles
+from . import csv_refusals, record_tabs, registry_csv, roles
 from .access import AdministratorRequiredMixin, PractitionerAccessMixin, RegistryManagerRequiredMixin
 from .filters import PractitionerFilter
 from .forms import ContactForm, InamiPeriodFormSet, PractitionerForm
@@ -189,15 +190,19 @@ class PractitionerImportView(AdministratorRequiredMixin, TemplateView):
         form = CsvImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        report = registry_csv.import_practitioners_csv(
-            form.cleaned_data["file"].read(), actor=actor_of(request.user), request=request
-        )
-        if not report.ok:
+        try:
+            report = registry_csv.import_practitioners_csv(
+                form.cleaned_data["file"].read(), actor=actor_of(request.user), request=request
+            )
+            errors = report.errors
+        except Refused as refused:
+            errors = csv_refusals.file_refusal_errors(refused)
+        if errors:
             messages.error(request, _("Nothing was imported: please correct the file and try again."))
             return self.render_to_response(
                 self.get_context_data(
-                    form=form, errors=report.errors[: self.shown_errors],
-                    hidden_errors=max(0, len(report.errors) - self.shown_errors),
+                    form=form, errors=errors[: self.shown_errors],
+                    hidden_errors=max(0, len(errors) - self.shown_errors),
                 )
             )
         messages.success(

@@ -171,7 +171,8 @@ def demo_world(settings, tmp_path):
         Revocation(RevocationReason.KEY_COMPROMISED, timezone.localdate()), actor=admin,
     )
     token = password_change.create_download(User.objects.get(username="jan.peeters"), jan, renewed, "jan.acc-p12")
-    import_practitioners_csv(b"last_name;first_names\nNieuw;Anna\n", actor=admin)
+    with pytest.raises(Refused):  # a file without the required columns
+        import_practitioners_csv(b"last_name;first_names\nNieuw;Anna\n", actor=admin)
     scan.scan_expiring()
     certificate = Certificate.objects.get(practitioner=jan, state=CertificateState.ACTIVE)
     return {"public_id": jan.public_id, "certificate_id": certificate.public_id, "token": token}
