@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model, user_logged_in, user_logged_out,
 from django.dispatch import receiver
 from django.utils import timezone
 
+from oxygen.actors import actor_of
 from oxygen.security import client_ip
 
 from .models import AuditEvent, EventKind
@@ -20,13 +21,18 @@ from .services import record_event
 
 @receiver(user_logged_in, dispatch_uid="audit.login")
 def on_login(sender, request, user, **kwargs) -> None:
-    record_event(EventKind.LOGIN, request=request, user=user)
+    record_event(EventKind.LOGIN, request=request, actor=user)
 
 
 @receiver(user_logged_out, dispatch_uid="audit.logout")
 def on_logout(sender, request, user, **kwargs) -> None:
     if user is not None:
-        record_event(EventKind.LOGOUT, request=request, user=user)
+        record_event(EventKind.LOGOUT, request=request, actor=user)
+
+
+def _request_actor(request):
+    """Who was logged in on the request, if anybody (when the typed name is nobody's)."""
+    return actor_of(getattr(request, "user", None)) if request is not None else None
 
 
 def _known_user(username: str):
@@ -42,7 +48,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     username = str(credentials.get(get_user_model().USERNAME_FIELD) or "")
     details = {"refused_while_locked": True} if getattr(request, "login_refused_while_locked", False) else {}
     record_event(
-        EventKind.LOGIN_FAILED, request=request, user=_known_user(username),
+        EventKind.LOGIN_FAILED, request=request, actor=_known_user(username) or _request_actor(request),
         username_attempted=username, details=details,
     )
 
@@ -57,7 +63,7 @@ def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
     )
     if not already.exists():
         record_event(
-            EventKind.LOCKED_OUT, request=request, user=_known_user(username or ""), username_attempted=username or "",
+            EventKind.LOCKED_OUT, request=request, actor=_known_user(username or "") or _request_actor(request), username_attempted=username or "",
             details={"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
         )
 

@@ -55,8 +55,8 @@ def clean_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
 def record_event(
     kind: EventKind | str,
     *,
+    actor=None,
     request=None,
-    user=None,
     practitioner=None,
     summary: str = "",
     details: Mapping[str, Any] | None = None,
@@ -65,9 +65,10 @@ def record_event(
     """Write one audit event and return it.
 
     kind: an `audit.models.EventKind` member, e.g. `EventKind.CERTIFICATE_IMPORT`.
-    request: the current HttpRequest, if any: gives the client's address (see
-        `oxygen.security.client_ip`) and, when `user` is not given, the logged-in user.
-    user: who acted (defaults to `request.user` when authenticated); None for system jobs.
+    actor: who acted, normalised by the caller (`oxygen.actors.actor_of`); None for anonymous
+        visitors and system jobs.
+    request: the current HttpRequest, if any: only the audit context, the client's address (see
+        `oxygen.security.client_ip`); never read for who acted.
     practitioner: the practitioner record the event concerns, if any.
     summary: one short human-readable line (cut to 255 characters); no secrets.
     details: JSON-serialisable facts, e.g. {"serial": "…", "not_after": date, "error": "wrong_password"}.
@@ -79,13 +80,10 @@ def record_event(
     is rolled back with it, so record a refusal after (outside) the failed transaction.
     """
     kind = EventKind(kind)
-    if user is None and request is not None and getattr(request, "user", None) is not None:
-        if request.user.is_authenticated:
-            user = request.user
     return AuditEvent.objects.create(
         kind=kind,
-        user=user,
-        username=user.get_username() if user is not None else "",
+        user=actor,
+        username=actor.get_username() if actor is not None else "",
         practitioner=practitioner,
         ip_address=client_ip(request) if request is not None else None,
         summary=str(summary)[:SUMMARY_LENGTH],

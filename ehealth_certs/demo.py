@@ -18,8 +18,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.utils import timezone
 
+from oxygen.errors import Refused
 from practitioners.models import Practitioner
 
+from ehealth_certs import refusals
 from ehealth_certs.models import Certificate, UploadChannel
 from ehealth_certs.keystore.pkcs12 import KeystoreEntry, build_keystore
 from ehealth_certs.lifecycle.keystore_import import import_keystore
@@ -125,12 +127,14 @@ def seed_demo_certificates(folder: Path, *, now: datetime.datetime | None = None
         # An expired certificate is imported as of a day when it was still valid.
         imported_at = min(now, not_after - datetime.timedelta(days=30))
         data = demo_keystore(practitioner, ca, ca_key, not_after=not_after)
-        outcome = import_keystore(
-            practitioner, data, DEMO_KEYSTORE_PASSWORD, source_name=_file_name(practitioner, imported_at),
-            via=UploadChannel.CLI, uploader_name="seed_demo_certificates", now=imported_at,
-        )
-        if not outcome.imported:
-            raise RuntimeError(f"demo certificate for {practitioner} refused: {outcome.error} {outcome.message}")
+        try:
+            import_keystore(
+                practitioner, data, DEMO_KEYSTORE_PASSWORD, source_name=_file_name(practitioner, imported_at),
+                via=UploadChannel.CLI, uploader_name="seed_demo_certificates", now=imported_at,
+            )
+        except Refused as refused:
+            outcome = refusals.refused_import(refused)
+            raise RuntimeError(f"demo certificate for {practitioner} refused: {outcome.error} {outcome.message}") from None
         report.imported.append(str(practitioner))
     for last_name in UPLOAD_FILE_OWNERS:
         owner = Practitioner.objects.filter(last_name=last_name).exclude(niss="").first()

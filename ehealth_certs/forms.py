@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ehealth_certs.keystore import password_policy
 from ehealth_certs.lifecycle.keystore_import import clean_file_name, read_capped
+from ehealth_certs.lifecycle import revocation
 from ehealth_certs.lifecycle.revocation import REASON_TEXT_MAX_LENGTH
 from ehealth_certs.models import RenewalStep, RevocationReason
 
@@ -109,6 +110,27 @@ class RevocationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("revocation_date", timezone.localdate())
         super().__init__(*args, **kwargs)
+
+    def add_refusal(self, refused) -> None:
+        """The field errors of ``revocation.revoke_certificate``'s ``Refused(INVALID)``, in words."""
+        for field, codes in refused.params["field_errors"].items():
+            for code in codes:
+                self.add_error(field, revocation_error_message(code, refused.params))
+
+
+def revocation_error_message(code: str, params: dict) -> str:
+    """The words for a field error code of a refused revocation."""
+    if code == revocation.REASON_MISSING:
+        return _("Choose the reason of the revocation.")
+    if code == revocation.REASON_TEXT_MISSING:
+        return _("Describe the reason of the revocation.")
+    if code == revocation.REASON_TEXT_TOO_LONG:
+        return _("Keep the reason under %(max)d characters.") % {"max": REASON_TEXT_MAX_LENGTH}
+    if code == revocation.DATE_IN_FUTURE:
+        return _("The revocation date cannot be in the future: record the revocation once it is done at eHealth.")
+    return _("The revocation date cannot be before the certificate was issued (%(date)s).") % {
+        "date": params["issued"].strftime("%d/%m/%Y")
+    }
 
 
 class RenewalStepForm(forms.Form):

@@ -4,13 +4,15 @@ Not in ``views``: views modules are imported by URL modules only (the import con
 """
 from __future__ import annotations
 
+from oxygen.actors import ActorMixin
 from practitioners.access import MANAGE_ANY_CERTIFICATE, PractitionerAccessMixin
 
 from ehealth_certs import selectors
 
 
-class CertificateManagerMixin(PractitionerAccessMixin):
-    """The record's practitioner and whoever may manage any certificate (``access.can_manage_certificate``)."""
+class CertificateManagerMixin(ActorMixin, PractitionerAccessMixin):
+    """The record's practitioner and whoever may manage any certificate (``access.can_manage_certificate``);
+    ``self.actor``: who acts, for the services."""
 
     permission = MANAGE_ANY_CERTIFICATE
 

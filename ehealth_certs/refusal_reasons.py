@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from eid import card
+from eid import card, services as eid_services
 from ehealth_certs.lifecycle import keystore_import, password_change
 from ehealth_certs.keystore.validation import ErrorCode
 
@@ -38,6 +38,7 @@ REASONS = {
     password_change.NOT_ACTIVE: _("the certificate is no longer the active one"),
     password_change.NOT_KEYSTORE: _("not a keystore that can be opened"),
     password_change.REENCRYPT_FAILED: _("the keystore could not be re-encrypted safely"),
+    eid_services.PIN_ATTEMPTS_EXHAUSTED: card.EidError.default_message,  # as when it was an EidError
 }
 _UNKNOWN = _("refused for another reason")
 

@@ -4,6 +4,10 @@ The card is read on the machine that runs Django, through the PKCS#11 module nam
 ``EID_PKCS11_MODULE`` setting (see ``eid``). Reading needs no PIN; the optional proof of
 possession signs a random challenge with the PIN, which is never stored nor logged. Every read
 is written to the audit log (the holder's NISS is not: the log masks NISS numbers anyway).
+
+Refusals are ``oxygen.errors.Refused`` (see there): a card failure keeps the card's code
+(``card.EidError.code``, its words as ``card_message``), ``PIN_ATTEMPTS_EXHAUSTED`` (with
+``retry_time``), ``RECORD_EXISTS`` (with ``practitioner``), ``INVALID_RECORD`` (with ``field_errors``).
 """
 from __future__ import annotations
 
@@ -14,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from audit.models import EventKind
@@ -24,10 +27,9 @@ from practitioners.models import Practitioner
 
 from eid import card
 from oxygen import throttle
+from oxygen.errors import Refused
 
-
-class PinAttemptsExhausted(card.EidError):
-    code = "pin_attempts_exhausted"
+PIN_ATTEMPTS_EXHAUSTED, RECORD_EXISTS, INVALID_RECORD = "pin_attempts_exhausted", "record_exists", "invalid_record"
 
 
 @dataclass(frozen=True)
@@ -50,19 +52,23 @@ def module_path() -> str:
 
 @sensitive_variables("pin")
 def read_card(
-    *, pin: str | None = None, practitioner: Practitioner | None = None, user=None, request=None
+    *, pin: str | None = None, practitioner: Practitioner | None = None, actor=None, request=None
 ) -> CardReading:
     """Read the card (with ``pin``: prove possession too) and compare with ``practitioner``'s NISS.
 
-    Raises ``card.EidError`` (after recording the failure in the audit log).
+    Raises ``Refused`` (after recording the failure in the audit log): the card's code, or
+    ``PIN_ATTEMPTS_EXHAUSTED``.
     """
     proving = pin is not None
     try:
-        if proving and user is not None and user.is_authenticated:
-            _claim_pin_attempt(user)
+        if proving and actor is not None:
+            _claim_pin_attempt(actor)
         holder = card.prove_possession(module_path(), pin) if proving else card.read_authentication_certificate(module_path())
     except card.EidError as error:
-        _audit(request, user, practitioner, "eID card read failed", {"error": error.code, "proof": proving})
+        _audit(actor, request, practitioner, "eID card read failed", {"error": error.code, "proof": proving})
+        raise Refused(error.code, card_message=error.message) from error
+    except Refused as refused:
+        _audit(actor, request, practitioner, "eID card read failed", {"error": refused.code, "proof": proving})
         raise
     difference, missing = None, False
     if practitioner is not None:
@@ -71,25 +77,22 @@ def read_card(
         else:
             missing = True
     reading = CardReading(holder, proved=proving, difference=difference, record_niss_missing=missing)
-    _audit(request, user, practitioner, "eID card read", {
+    _audit(actor, request, practitioner, "eID card read", {
         "proof": proving, "matches_record": reading.matches if practitioner is not None else None,
         "card_not_after": holder.not_after,
     })
     return reading
 
 
-def _claim_pin_attempt(user) -> None:
-    """Counts the PIN attempt in the user's limit; raises PinAttemptsExhausted when it is used up."""
-    attempt = throttle.claim_eid_pin(user.pk)
+def _claim_pin_attempt(actor) -> None:
+    """Counts the PIN attempt in the actor's limit; ``Refused(PIN_ATTEMPTS_EXHAUSTED)`` when it is used up."""
+    attempt = throttle.claim_eid_pin(actor.pk)
     if not attempt.allowed:
-        raise PinAttemptsExhausted(
-            _("Too many PIN checks from your account in a short time. For the card's safety, try again after %(time)s.")
-            % {"time": attempt.retry_time}
-        )
+        raise Refused(PIN_ATTEMPTS_EXHAUSTED, retry_time=attempt.retry_time)
 
 
-def _audit(request, user, practitioner, summary: str, details: dict) -> None:
-    record_event(EventKind.EID_READ, request=request, user=user, practitioner=practitioner, summary=summary, details=details)
+def _audit(actor, request, practitioner, summary: str, details: dict) -> None:
+    record_event(EventKind.EID_READ, actor=actor, request=request, practitioner=practitioner, summary=summary, details=details)
 
 
 def holder_fields(holder: card.EidHolder) -> dict[str, object]:
@@ -126,23 +129,20 @@ def record_with_niss(niss: str) -> Practitioner | None:
     return Practitioner.objects.filter(niss=niss).first() if niss else None
 
 
-class RecordExists(Exception):
-    def __init__(self, practitioner: Practitioner) -> None:
-        super().__init__(str(practitioner))
-        self.practitioner = practitioner
-
-
 def create_record(holder: card.EidHolder) -> Practitioner:
     """A new record from the card (command line ``eid read --create``).
 
-    Raises ``RecordExists`` when a record has the card's NISS, ``ValidationError`` when the card's
-    data do not make a valid record.
+    Raises ``Refused(RECORD_EXISTS, practitioner=…)`` when a record has the card's NISS,
+    ``Refused(INVALID_RECORD, field_errors=…)`` when the card's data do not make a valid record.
     """
     with transaction.atomic():
         existing = record_with_niss(holder.niss)
         if existing is not None:
-            raise RecordExists(existing)
+            raise Refused(RECORD_EXISTS, practitioner=existing)
         practitioner = Practitioner(**holder_fields(holder))
-        practitioner.full_clean()
+        try:
+            practitioner.full_clean()
+        except ValidationError as error:
+            raise Refused(INVALID_RECORD, field_errors=error.message_dict) from None
         practitioner.save()
     return practitioner

@@ -15,20 +15,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
-from eid import card, services
+from eid import refusals, services
 from eid.forms import EidProofForm
+from oxygen.actors import ActorMixin
+from oxygen.errors import Refused
 from practitioners import access
 from practitioners.access import PractitionerAccessMixin, RegistryManagerRequiredMixin
 from practitioners.record_form import PractitionerEditView
 
 SESSION_EID_RECORD = "eid:new-record"
 
-def _eid_error_context(error: card.EidError) -> dict:
-    return {"eid_error": error, "eid_error_code": error.code}
+def _eid_error_context(refused: Refused) -> dict:
+    return {"eid_error": {"message": refusals.card_reading_message(refused)}, "eid_error_code": refused.code}
 
 
 @method_decorator([sensitive_post_parameters("pin"), never_cache], name="dispatch")
-class EidReadView(PractitionerAccessMixin, TemplateView):
+class EidReadView(ActorMixin, PractitionerAccessMixin, TemplateView):
     """Read the card in the reader (POST action=read) or prove possession with the PIN (action=prove)."""
 
     template_name = "eid/read.html"
@@ -54,14 +56,14 @@ class EidReadView(PractitionerAccessMixin, TemplateView):
                 return self.render_to_response(self.get_context_data(pin_errors=form.errors))
             pin = form.cleaned_data["pin"]
         try:
-            reading = services.read_card(pin=pin, practitioner=self.get_practitioner(), user=request.user, request=request)
-        except card.EidError as error:
-            return self.render_to_response(self.get_context_data(**_eid_error_context(error)))
+            reading = services.read_card(pin=pin, practitioner=self.get_practitioner(), actor=self.actor, request=request)
+        except Refused as refused:
+            return self.render_to_response(self.get_context_data(**_eid_error_context(refused)))
         return self.render_to_response(self.get_context_data(reading=reading))
 
 
 @method_decorator([sensitive_post_parameters("pin"), never_cache], name="dispatch")
-class EidNewRecordView(RegistryManagerRequiredMixin, TemplateView):
+class EidNewRecordView(ActorMixin, RegistryManagerRequiredMixin, TemplateView):
     """Read the card for a new record: its data go to the new-record form (nothing is saved here)."""
 
     template_name = "eid/read.html"
@@ -72,9 +74,9 @@ class EidNewRecordView(RegistryManagerRequiredMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         try:
-            reading = services.read_card(user=request.user, request=request)
-        except card.EidError as error:
-            return self.render_to_response(self.get_context_data(**_eid_error_context(error)))
+            reading = services.read_card(actor=self.actor, request=request)
+        except Refused as refused:
+            return self.render_to_response(self.get_context_data(**_eid_error_context(refused)))
         existing = services.record_with_niss(reading.holder.niss)
         if existing is not None:
             return self.render_to_response(self.get_context_data(reading=reading, existing=existing))

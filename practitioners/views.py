@@ -14,7 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, TemplateView, View
 from django_filters.views import FilterView
 
-from . import access, list_extensions, record_tabs, registry_csv
+from oxygen.actors import actor_of
+from oxygen.errors import Refused
+
+from . import access, csv_refusals, list_extensions, record_tabs, registry_csv
 from .access import AccessRequiredMixin, PractitionerAccessMixin, RegistryManagerRequiredMixin
 from .filters import PractitionerFilter
 from .forms import ContactForm
@@ -153,15 +156,19 @@ class PractitionerImportView(AccessRequiredMixin, TemplateView):
         form = CsvImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        report = registry_csv.import_practitioners_csv(
-            form.cleaned_data["file"].read(), user=request.user, request=request
-        )
-        if not report.ok:
+        try:
+            report = registry_csv.import_practitioners_csv(
+                form.cleaned_data["file"].read(), actor=actor_of(request.user), request=request
+            )
+            errors = report.errors
+        except Refused as refused:
+            errors = csv_refusals.file_refusal_errors(refused)
+        if errors:
             messages.error(request, _("Nothing was imported: please correct the file and try again."))
             return self.render_to_response(
                 self.get_context_data(
-                    form=form, errors=report.errors[: self.shown_errors],
-                    hidden_errors=max(0, len(report.errors) - self.shown_errors),
+                    form=form, errors=errors[: self.shown_errors],
+                    hidden_errors=max(0, len(errors) - self.shown_errors),
                 )
             )
         messages.success(

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from audit.models import EventKind
 from eid import card
+from ehealth_certs import refusals
 from ehealth_certs.lifecycle import keystore_import, password_change
 from ehealth_certs.keystore import password_policy
 from ehealth_certs.reminders import scan
@@ -29,6 +30,7 @@ from ehealth_certs.demo import DEMO_KEYSTORE_PASSWORD, seed_demo_certificates
 from ehealth_certs.models import Certificate, CertificateState, RevocationReason
 from ehealth_certs.lifecycle.revocation import Revocation, revoke_certificate
 from ehealth_certs.keystore.validation import ErrorCode, WarningCode
+from oxygen.errors import Refused
 from practitioners.demo import seed_demo_practice
 from practitioners.models import Practitioner
 from practitioners.registry_csv import import_practitioners_csv
@@ -79,7 +81,7 @@ def foreign_strings(language: str) -> set[str]:
 
 def machine_codes() -> set[str]:
     codes = {str(code) for code in (*ErrorCode, *WarningCode, *EventKind.values)}
-    codes |= set(password_change.MESSAGES) | {password_change.THROTTLED}
+    codes |= set(refusals.PASSWORD_CHANGE_MESSAGES) | {password_change.THROTTLED}
     codes |= {rule.code for rule in password_policy.RULES}
     codes |= {error.code for error in vars(card).values() if isinstance(error, type) and issubclass(error, card.EidError)}
     return {code for code in codes if "_" in code}
@@ -152,20 +154,25 @@ def demo_world(settings, tmp_path):
     admin = User.objects.get(username="admin")
     renewed = report.upload_files[jan].read_bytes()
     # refusals, as people make them: wrong password, not a keystore, someone else's keystore
-    keystore_import.import_keystore(jan, renewed, "wrong password", user=admin, source_name="renewed.acc-p12")
-    keystore_import.import_keystore(jan, b"not a keystore", DEMO_KEYSTORE_PASSWORD, user=admin, source_name="etk.der")
+    with pytest.raises(Refused):
+        keystore_import.import_keystore(jan, renewed, "wrong password", actor=admin, source_name="renewed.acc-p12")
+    with pytest.raises(Refused):
+        keystore_import.import_keystore(jan, b"not a keystore", DEMO_KEYSTORE_PASSWORD, actor=admin, source_name="etk.der")
     lambert = Practitioner.objects.get(last_name="Lambert")
-    keystore_import.import_keystore(lambert, renewed, DEMO_KEYSTORE_PASSWORD, user=admin, source_name="jan.acc-p12")
-    password_change.change_uploaded_keystore_password(
-        renewed, "wrong password", "N3w-Password!x", "N3w-Password!y", practitioner=jan, user=admin
-    )
+    with pytest.raises(Refused):
+        keystore_import.import_keystore(lambert, renewed, DEMO_KEYSTORE_PASSWORD, actor=admin, source_name="jan.acc-p12")
+    with pytest.raises(Refused):
+        password_change.change_uploaded_keystore_password(
+            renewed, "wrong password", "N3w-Password!x", "N3w-Password!y", practitioner=jan, actor=admin
+        )
     # a revoked certificate (Lambert's), and a password change with its pending download (Jan's)
     revoke_certificate(
         Certificate.objects.get(practitioner=lambert, state=CertificateState.ACTIVE),
-        Revocation(RevocationReason.KEY_COMPROMISED, timezone.localdate()), user=admin,
+        Revocation(RevocationReason.KEY_COMPROMISED, timezone.localdate()), actor=admin,
     )
     token = password_change.create_download(User.objects.get(username="jan.peeters"), jan, renewed, "jan.acc-p12")
-    import_practitioners_csv(b"last_name;first_names\nNieuw;Anna\n", user=admin)
+    with pytest.raises(Refused):  # a file without the required columns
+        import_practitioners_csv(b"last_name;first_names\nNieuw;Anna\n", actor=admin)
     scan.scan_expiring()
     certificate = Certificate.objects.get(practitioner=jan, state=CertificateState.ACTIVE)
     return {"public_id": jan.public_id, "certificate_id": certificate.public_id, "token": token}

@@ -24,6 +24,7 @@ from practitioners.models import Practitioner
 from ehealth_certs import conf
 from ehealth_certs.lifecycle import storage
 from oxygen import throttle
+from oxygen.errors import Refused
 from ehealth_certs.models import Certificate, CertificateEntry, CertificateState, EntryKind, UploadChannel
 from ehealth_certs.keystore.validation import ExpectedIdentity, RevocationStatus, ValidationResult, recheck_active, validate_keystore
 
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 THROTTLED = "throttled"
 CONFLICT = "conflict"
+NOT_ACTIVE = "not_active"
 FILE_NAME_MAX_LENGTH = 255
 
 WARNING_MESSAGES = {
@@ -64,24 +66,17 @@ WARNING_MESSAGES = {
         "another tool. Use the keystore written by the eHealth Certificate Manager."
     ),
 }
-_THROTTLED_MESSAGE = _(
-    "Too many wrong passwords for this keystore. For your security, try again after %(time)s."
-)
-_TOO_MANY_VALIDATIONS_MESSAGE = _(
-    "Too many keystores checked from your account in a short time. For your security, try again after %(time)s."
-)
-_CONFLICT_MESSAGE = _(
-    "Another certificate was imported for this record at the same moment. Reload the record and check "
-    "which certificate is active before trying again."
-)
 
 
 @dataclass
 class ImportOutcome:
-    """What :func:`import_keystore` did: the new certificate, or why there is none.
+    """What :func:`import_keystore` did: the new certificate (returned), or why there is none (the
+    ``outcome`` of the ``Refused`` it raises).
 
     ``error`` is a validation code, or ``throttled`` (no attempt was made) or ``conflict`` (a
-    concurrent import won); ``result`` is None when validation did not run.
+    concurrent import won); ``result`` is None when validation did not run. ``message`` holds the
+    words of a validation refusal; those of ``throttled`` and ``conflict`` are the callers' (see
+    ``ehealth_certs.refusals.refused_import``).
     """
 
     result: ValidationResult | None = None
@@ -149,14 +144,8 @@ def expected_identity(practitioner: Practitioner) -> ExpectedIdentity:
     return ExpectedIdentity(ssin=practitioner.niss or None, name=name or None)
 
 
-def throttle_scopes(practitioner: Practitioner, user) -> list[str]:
-    user_key = user.pk if user is not None and user.is_authenticated else None
-    return throttle.scopes(practitioner.public_id, user_key)
-
-
-def throttled_message(attempt: throttle.Claim) -> str:
-    message = _TOO_MANY_VALIDATIONS_MESSAGE if attempt.reason == throttle.VALIDATIONS else _THROTTLED_MESSAGE
-    return message % {"time": attempt.retry_time}
+def throttle_scopes(practitioner: Practitioner, actor) -> list[str]:
+    return throttle.scopes(practitioner.public_id, actor.pk if actor is not None else None)
 
 
 @sensitive_variables("password")
@@ -180,7 +169,7 @@ def import_keystore(
     uploaded_bytes: bytes,
     password: str,
     *,
-    user=None,
+    actor=None,
     source_name: str,
     via: str = UploadChannel.WEB,
     uploader_name: str | None = None,
@@ -194,20 +183,24 @@ def import_keystore(
     row is then locked only to store, checking again against the active certificate found then, so
     of two concurrent imports the later certificate ends up active (and the database refuses a
     second active one).
-    Every attempt is kept in the audit log (with ``request``'s address when there is one).
+    Every attempt is kept in the audit log, by ``actor`` (with ``request``'s address when there is one).
+    Returns the outcome of an import; a refusal raises ``Refused(code, outcome=…)`` (``oxygen.errors``),
+    the outcome saying why (validation result and its words, end of the pause); ``THROTTLED`` also
+    gives ``reason`` and ``retry_time``.
     """
-    outcome = _import_keystore(
-        practitioner, uploaded_bytes, password,
-        user=user, source_name=source_name, via=via, uploader_name=uploader_name, now=now or timezone.now(),
-    )  # fmt: skip
     details = {"file_name": clean_file_name(source_name), "via": via, "uploader": uploader_name or ""}
-    if outcome.imported:
-        details.update(certificate=outcome.certificate.public_id, sha256=outcome.certificate.fingerprint_sha256)
-        record_event(EventKind.CERTIFICATE_IMPORT, request=request, user=user, practitioner=practitioner,
-                     summary=outcome.certificate.subject, details=details)  # fmt: skip
-    else:
-        record_event(EventKind.CERTIFICATE_IMPORT_FAILED, request=request, user=user, practitioner=practitioner,
-                     summary=outcome.error or "", details={**details, "error": outcome.error})  # fmt: skip
+    try:
+        outcome = _import_keystore(
+            practitioner, uploaded_bytes, password,
+            actor=actor, source_name=source_name, via=via, uploader_name=uploader_name, now=now or timezone.now(),
+        )  # fmt: skip
+    except Refused as refused:
+        record_event(EventKind.CERTIFICATE_IMPORT_FAILED, actor=actor, request=request, practitioner=practitioner,
+                     summary=refused.code, details={**details, "error": refused.code})  # fmt: skip
+        raise
+    details.update(certificate=outcome.certificate.public_id, sha256=outcome.certificate.fingerprint_sha256)
+    record_event(EventKind.CERTIFICATE_IMPORT, actor=actor, request=request, practitioner=practitioner,
+                 summary=outcome.certificate.subject, details=details)  # fmt: skip
     return outcome
 
 
@@ -217,18 +210,19 @@ def _import_keystore(
     uploaded_bytes: bytes,
     password: str,
     *,
-    user,
+    actor,
     source_name: str,
     via: str,
     uploader_name: str | None,
     now: datetime,
 ) -> ImportOutcome:
-    attempt = throttle.claim(throttle_scopes(practitioner, user), now)
+    attempt = throttle.claim(throttle_scopes(practitioner, actor), now)
     if not attempt.allowed:
         logger.warning("keystore import for record %s refused: too many attempts (%s)", practitioner.public_id, attempt.reason)
-        return ImportOutcome(
-            error=THROTTLED, message=throttled_message(attempt), throttled_until=attempt.blocked_until
-        )
+        raise Refused(
+            THROTTLED, reason=attempt.reason, retry_time=attempt.retry_time,
+            outcome=ImportOutcome(error=THROTTLED, throttled_until=attempt.blocked_until),
+        )  # fmt: skip
     active = _active_certificate(practitioner)
     result = validate_keystore(  # key derivations and the OCSP request: before any lock
         uploaded_bytes,
@@ -244,7 +238,7 @@ def _import_keystore(
     if result.error != "wrong_password":
         attempt.release()  # only a wrong password keeps its place in the count
     if not result.valid:
-        return _refused(practitioner, result)
+        raise _refusal(_refused(practitioner, result))
     try:
         with transaction.atomic():
             locked = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
@@ -252,14 +246,14 @@ def _import_keystore(
             if current != active:  # another import stored one while this one was being validated
                 recheck_active(result, current.not_after if current else None)
                 if not result.valid:
-                    return _refused(practitioner, result)
+                    raise _refusal(_refused(practitioner, result))
             certificate = _store(
                 locked, current, uploaded_bytes, result,
-                user=user, source_name=source_name, via=via, uploader_name=uploader_name, now=now,
+                actor=actor, source_name=source_name, via=via, uploader_name=uploader_name, now=now,
             )  # fmt: skip
     except (IntegrityError, _Conflict):
         logger.warning("keystore import for record %s lost a race with another import", practitioner.public_id)
-        return ImportOutcome(result=None, error=CONFLICT, message=_CONFLICT_MESSAGE)
+        raise Refused(CONFLICT, outcome=ImportOutcome(result=None, error=CONFLICT)) from None
     logger.info(
         "keystore imported for record %s: certificate %s (sha256 %s)",
         practitioner.public_id, certificate.public_id, certificate.fingerprint_sha256,
@@ -276,6 +270,10 @@ def _refused(practitioner: Practitioner, result: ValidationResult) -> ImportOutc
     return ImportOutcome(result=result, error=str(result.error), message=result.message)
 
 
+def _refusal(outcome: ImportOutcome) -> Refused:
+    return Refused(outcome.error, outcome=outcome)
+
+
 class _Conflict(Exception):
     """The active certificate changed under our feet."""
 
@@ -286,7 +284,7 @@ def _store(
     data: bytes,
     result: ValidationResult,
     *,
-    user,
+    actor,
     source_name: str,
     via: str,
     uploader_name: str | None,
@@ -299,7 +297,7 @@ def _store(
         if superseded != 1:
             raise _Conflict
     if uploader_name is None:
-        uploader_name = user.get_username() if user is not None and user.is_authenticated else ""
+        uploader_name = actor.get_username() if actor is not None else ""
     certificate = Certificate.objects.create(
         practitioner=practitioner,
         state=CertificateState.ACTIVE,
@@ -316,7 +314,7 @@ def _store(
         file_name=clean_file_name(source_name),
         file_size=len(data),
         uploaded_at=now,
-        uploaded_by=user if user is not None and user.is_authenticated else None,
+        uploaded_by=actor,
         uploaded_by_name=uploader_name[:150],
         uploaded_via=via,
         certificate_der=result.certificate_der,
@@ -347,18 +345,21 @@ def _store(
     return certificate
 
 
-def remove_certificate(certificate: Certificate, *, user=None, now: datetime | None = None, request=None) -> bool:
-    """Take the active certificate off its record (the row stays, as removed). False if it was not active."""
+def remove_certificate(certificate: Certificate, *, actor=None, now: datetime | None = None, request=None) -> None:
+    """Take the active certificate off its record (the row stays, as removed).
+
+    Raises ``Refused(NOT_ACTIVE)`` when it is no longer active (removed once only).
+    """
     removed = Certificate.objects.filter(pk=certificate.pk, state=CertificateState.ACTIVE).update(
         state=CertificateState.REMOVED,
         removed_at=now or timezone.now(),
-        removed_by=user if user is not None and user.is_authenticated else None,
+        removed_by=actor,
     )
-    if removed:
-        logger.info("certificate %s removed from record %s", certificate.public_id, certificate.practitioner_id)
-        record_event(EventKind.CERTIFICATE_REMOVED, request=request, user=user, practitioner=certificate.practitioner,
-                     summary=certificate.subject, details={"certificate": certificate.public_id})  # fmt: skip
-    return removed == 1
+    if removed != 1:
+        raise Refused(NOT_ACTIVE)
+    logger.info("certificate %s removed from record %s", certificate.public_id, certificate.practitioner_id)
+    record_event(EventKind.CERTIFICATE_REMOVED, actor=actor, request=request, practitioner=certificate.practitioner,
+                 summary=certificate.subject, details={"certificate": certificate.public_id})  # fmt: skip
 
 
 def stored_keystore(certificate: Certificate) -> bytes:

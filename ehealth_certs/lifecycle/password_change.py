@@ -5,7 +5,8 @@ friendly name and localKeyId, then reopens the result with the new password (and
 the old one fails) before returning it. Only then is the stored keystore replaced, in one
 transaction, if the certificate is still active; the new file is offered once for download (a
 ``KeystoreDownload`` row: encrypted, bound to the user, short-lived, deleted when downloaded).
-Nothing changes when a step fails. Wrong current passwords count in the import throttle.
+Nothing changes when a step fails: the service raises ``oxygen.errors.Refused`` with a code (the
+words are in ``ehealth_certs.refusals``). Wrong current passwords count in the import throttle.
 
 Passwords are never stored, logged or returned; Django's error reports hide them.
 """
@@ -16,13 +17,11 @@ import logging
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from audit.models import EventKind
@@ -32,76 +31,49 @@ from practitioners.models import Practitioner
 from ehealth_certs.keystore import password_policy, pkcs12
 from ehealth_certs.lifecycle import keystore_import, storage
 from oxygen import throttle
+from oxygen.errors import Refused
 from ehealth_certs.models import Certificate, CertificateState, KeystoreDownload, KeystorePasswordChange
 
 logger = logging.getLogger(__name__)
 
+# The codes of Refused (oxygen.errors); their words are in ehealth_certs.refusals.
 POLICY, UNCHANGED, WRONG_PASSWORD, THROTTLED, NOT_ACTIVE, NOT_KEYSTORE, REENCRYPT_FAILED = (
     "policy", "unchanged", "wrong_password", "throttled", "not_active", "not_keystore", "reencrypt_failed",
 )
-MESSAGES = {
-    POLICY: _("The new password does not follow the eHealth password rules."),
-    UNCHANGED: _("The new password is the same as the current one: choose another one."),
-    WRONG_PASSWORD: _("The current password does not open this keystore. Nothing was changed."),
-    NOT_ACTIVE: _("This certificate is no longer the record's active certificate: its password was not changed."),
-    NOT_KEYSTORE: _("This file is not a keystore that can be opened (is it the .p12 / .acc-p12 file?). Nothing was changed."),
-    REENCRYPT_FAILED: _("The keystore could not be re-encrypted safely, so nothing was changed: %(reason)s"),
-}
-@dataclass
-class PasswordChangeOutcome:
-    """``error`` is one of the codes above (None on success); ``failed_rules`` for ``policy``."""
-
-    error: str | None = None
-    message: str = ""
-    failed_rules: list[password_policy.Rule] = field(default_factory=list)
-    keystore: bytes | None = None  # the re-encrypted file (uploaded keystores only)
-    download_token: str | None = None  # the one-time download (stored keystores only)
-
-    @property
-    def changed(self) -> bool:
-        return self.error is None
-
-
-def _failure(code: str, **params) -> PasswordChangeOutcome:
-    message = MESSAGES[code]
-    return PasswordChangeOutcome(error=code, message=message % params if params else message)
 
 
 @sensitive_variables("current", "new", "confirmation")
-def _precheck(current: str, new: str, confirmation: str) -> PasswordChangeOutcome | None:
+def _precheck(current: str, new: str, confirmation: str) -> None:
     failed = password_policy.failed_checks(new, confirmation)
     if failed:
-        outcome = _failure(POLICY)
-        outcome.failed_rules = failed
-        return outcome
+        raise Refused(POLICY, failed_rules=failed)
     if new == current:
-        return _failure(UNCHANGED)
-    return None
+        raise Refused(UNCHANGED)
 
 
-def _claim(scopes: list[str], now: datetime) -> throttle.Claim | PasswordChangeOutcome:
+def _claim(scopes: list[str], now: datetime) -> throttle.Claim:
     """Counts the attempt before the current password is tried (see throttle.py)."""
     attempt = throttle.claim(scopes, now)
     if not attempt.allowed:
-        return PasswordChangeOutcome(error=THROTTLED, message=keystore_import.throttled_message(attempt))
+        raise Refused(THROTTLED, reason=attempt.reason, retry_time=attempt.retry_time, until=attempt.blocked_until)
     return attempt
 
 
 @sensitive_variables("current", "new")
-def _reencrypt(data: bytes, current: str, new: str, attempt: throttle.Claim) -> bytes | PasswordChangeOutcome:
+def _reencrypt(data: bytes, current: str, new: str, attempt: throttle.Claim) -> bytes:
     try:
         keystore = pkcs12.change_password(data, current, new)
     except pkcs12.WrongPasswordError:
-        return _failure(WRONG_PASSWORD)
+        raise Refused(WRONG_PASSWORD) from None
     except pkcs12.NotPkcs12Error:
-        outcome = _failure(NOT_KEYSTORE)
+        attempt.release()
+        raise Refused(NOT_KEYSTORE) from None
     except pkcs12.Pkcs12Error as exc:
         logger.warning("keystore re-encryption refused: %s", exc)
-        outcome = _failure(REENCRYPT_FAILED, reason=str(exc))
-    else:
-        outcome = None
+        attempt.release()
+        raise Refused(REENCRYPT_FAILED, reason=str(exc)) from None
     attempt.release()
-    return keystore if outcome is None else outcome
+    return keystore
 
 
 @sensitive_variables("current", "new", "confirmation")
@@ -111,18 +83,22 @@ def change_stored_keystore_password(
     new: str,
     confirmation: str,
     *,
-    user,
+    actor,
     request=None,
     now: datetime | None = None,
-) -> PasswordChangeOutcome:
-    """Re-encrypt the stored keystore of the active ``certificate`` under ``new``; offer it for download once."""
+) -> str:
+    """Re-encrypt the stored keystore of the active ``certificate`` under ``new``; offer it for download once
+    (to ``actor``): returns the download's token.
+
+    Raises ``Refused`` (``POLICY`` with ``failed_rules``, ``UNCHANGED``, ``THROTTLED`` with ``reason``
+    and ``retry_time``, ``NOT_ACTIVE``, ``WRONG_PASSWORD``, ``NOT_KEYSTORE``, ``REENCRYPT_FAILED``
+    with ``reason``), after recording it in the audit log.
+    """
     now = now or timezone.now()
     practitioner = certificate.practitioner
-    outcome = _precheck(current, new, confirmation)
-    attempt = _claim(keystore_import.throttle_scopes(practitioner, user), now) if outcome is None else None
-    if isinstance(attempt, PasswordChangeOutcome):
-        outcome = attempt
-    if outcome is None:
+    try:
+        _precheck(current, new, confirmation)
+        attempt = _claim(keystore_import.throttle_scopes(practitioner, actor), now)
         with transaction.atomic():
             locked = (
                 Certificate.objects.select_for_update()
@@ -131,29 +107,27 @@ def change_stored_keystore_password(
             )
             if locked is None:
                 attempt.release()
-                outcome = _failure(NOT_ACTIVE)
-            else:
-                result = _reencrypt(storage.decrypt(locked.encrypted_keystore), current, new, attempt)
-                outcome = result if isinstance(result, PasswordChangeOutcome) else _replace(locked, result, user, request, now)
-    if not outcome.changed:
-        _record_refusal(outcome, practitioner, certificate, user, request)
-    return outcome
+                raise Refused(NOT_ACTIVE)
+            keystore = _reencrypt(storage.decrypt(locked.encrypted_keystore), current, new, attempt)
+            return _replace(locked, keystore, actor, request, now)
+    except Refused as refused:
+        _record_refusal(refused, practitioner, certificate, actor, request)
+        raise
 
 
-def _replace(certificate: Certificate, keystore: bytes, user, request, now: datetime) -> PasswordChangeOutcome:
+def _replace(certificate: Certificate, keystore: bytes, actor, request, now: datetime) -> str:
     Certificate.objects.filter(pk=certificate.pk).update(
         encrypted_keystore=storage.encrypt(keystore), file_size=len(keystore)
     )
-    actor = user if user is not None and user.is_authenticated else None
     KeystorePasswordChange.objects.create(certificate=certificate, changed_at=now, changed_by=actor)
-    token = create_download(user, certificate.practitioner, keystore, download_name(certificate), now=now)
+    token = create_download(actor, certificate.practitioner, keystore, download_name(certificate), now=now)
     logger.info("keystore password of certificate %s changed", certificate.public_id)
     record_event(
-        EventKind.KEYSTORE_PASSWORD_CHANGED, request=request, user=actor, practitioner=certificate.practitioner,
+        EventKind.KEYSTORE_PASSWORD_CHANGED, actor=actor, request=request, practitioner=certificate.practitioner,
         summary="Stored keystore re-encrypted under a new password",
         details={"certificate": str(certificate.public_id), "serial": certificate.serial, "stored": True},
     )
-    return PasswordChangeOutcome(download_token=token)
+    return token
 
 
 @sensitive_variables("current", "new", "confirmation")
@@ -164,49 +138,45 @@ def change_uploaded_keystore_password(
     confirmation: str,
     *,
     practitioner: Practitioner | None = None,
-    user=None,
+    actor=None,
     request=None,
     now: datetime | None = None,
-) -> PasswordChangeOutcome:
-    """Re-encrypt an uploaded keystore under ``new`` and return it (``outcome.keystore``); nothing is stored.
+) -> bytes:
+    """Re-encrypt an uploaded keystore under ``new`` and return it; nothing is stored.
 
     From a record's page (``practitioner`` given) wrong passwords count in the record's and the
-    user's throttle; the command line (no record, no user) is not throttled.
+    actor's throttle; the command line (no record, no actor) is not throttled. Raises ``Refused``
+    as ``change_stored_keystore_password`` does (never ``NOT_ACTIVE``).
     """
     now = now or timezone.now()
-    outcome = _precheck(current, new, confirmation)
-    if outcome is None and len(data) > settings.KEYSTORE_MAX_BYTES:
-        outcome = _failure(NOT_KEYSTORE)
-    if outcome is None:
-        attempt = _claim(keystore_import.throttle_scopes(practitioner, user) if practitioner is not None else [], now)
-        if isinstance(attempt, PasswordChangeOutcome):
-            outcome = attempt
-        else:
-            result = _reencrypt(data, current, new, attempt)
-            outcome = result if isinstance(result, PasswordChangeOutcome) else PasswordChangeOutcome(keystore=result)
-    if outcome.changed:
-        record_event(
-            EventKind.KEYSTORE_PASSWORD_CHANGED, request=request,
-            user=user if user is not None and user.is_authenticated else None, practitioner=practitioner,
-            summary="Uploaded keystore re-encrypted under a new password (not stored)", details={"stored": False},
-        )
-    else:
-        _record_refusal(outcome, practitioner, None, user, request)
-    return outcome
+    try:
+        _precheck(current, new, confirmation)
+        if len(data) > settings.KEYSTORE_MAX_BYTES:
+            raise Refused(NOT_KEYSTORE)
+        attempt = _claim(keystore_import.throttle_scopes(practitioner, actor) if practitioner is not None else [], now)
+        keystore = _reencrypt(data, current, new, attempt)
+    except Refused as refused:
+        _record_refusal(refused, practitioner, None, actor, request)
+        raise
+    record_event(
+        EventKind.KEYSTORE_PASSWORD_CHANGED, actor=actor, request=request, practitioner=practitioner,
+        summary="Uploaded keystore re-encrypted under a new password (not stored)", details={"stored": False},
+    )
+    return keystore
 
 
-def _record_refusal(outcome: PasswordChangeOutcome, practitioner, certificate, user, request) -> None:
+def _record_refusal(refused: Refused, practitioner, certificate, actor, request) -> None:
+    """Outside the failed transaction (see ``record_event``)."""
     logger.info("keystore password change for record %s refused: %s",
-                practitioner.public_id if practitioner is not None else "-", outcome.error)
-    details = {"error": outcome.error, "stored": certificate is not None}
+                practitioner.public_id if practitioner is not None else "-", refused.code)
+    details = {"error": refused.code, "stored": certificate is not None}
     if certificate is not None:
         details["certificate"] = str(certificate.public_id)
-    if outcome.failed_rules:
-        details["failed_rules"] = [rule.code for rule in outcome.failed_rules]
+    if refused.params.get("failed_rules"):
+        details["failed_rules"] = [rule.code for rule in refused.params["failed_rules"]]
     record_event(
-        EventKind.KEYSTORE_PASSWORD_CHANGE_FAILED, request=request,
-        user=user if user is not None and user.is_authenticated else None,
-        practitioner=practitioner, summary=f"Keystore password change refused: {outcome.error}", details=details,
+        EventKind.KEYSTORE_PASSWORD_CHANGE_FAILED, actor=actor, request=request, practitioner=practitioner,
+        summary=f"Keystore password change refused: {refused.code}", details=details,
     )
 
 
@@ -226,14 +196,14 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_download(user, practitioner: Practitioner, keystore: bytes, file_name: str, *, now: datetime | None = None) -> str:
-    """Keep ``keystore`` for one download by ``user``; return the URL token. Drops expired downloads."""
+def create_download(actor, practitioner: Practitioner, keystore: bytes, file_name: str, *, now: datetime | None = None) -> str:
+    """Keep ``keystore`` for one download by ``actor``; return the URL token. Drops expired downloads."""
     now = now or timezone.now()
     purge_expired_downloads(now)
     token = secrets.token_urlsafe(32)
     KeystoreDownload.objects.create(
         token_sha256=_token_hash(token),
-        user=user,
+        user=actor,
         practitioner=practitioner,
         encrypted_keystore=storage.encrypt(keystore),
         file_name=keystore_import.clean_file_name(file_name) or "keystore.p12",
@@ -252,22 +222,22 @@ def purge_expired_downloads(now: datetime | None = None) -> int:
     return deleted
 
 
-def _pending(token: str, user, practitioner: Practitioner, now: datetime):
-    if not user.is_authenticated:
+def _pending(token: str, actor, practitioner: Practitioner, now: datetime):
+    if actor is None:
         return KeystoreDownload.objects.none()
     return KeystoreDownload.objects.filter(
-        token_sha256=_token_hash(token), user=user, practitioner=practitioner, expires_at__gt=now
+        token_sha256=_token_hash(token), user=actor, practitioner=practitioner, expires_at__gt=now
     )
 
 
-def pending_download(token: str, user, practitioner: Practitioner, now: datetime | None = None) -> KeystoreDownload | None:
-    """The download behind ``token`` if ``user`` may still take it (without taking it)."""
-    return _pending(token, user, practitioner, now or timezone.now()).defer("encrypted_keystore").first()
+def pending_download(token: str, actor, practitioner: Practitioner, now: datetime | None = None) -> KeystoreDownload | None:
+    """The download behind ``token`` if ``actor`` may still take it (without taking it)."""
+    return _pending(token, actor, practitioner, now or timezone.now()).defer("encrypted_keystore").first()
 
 
-def take_download(token: str, user, practitioner: Practitioner, now: datetime | None = None) -> tuple[bytes, str] | None:
+def take_download(token: str, actor, practitioner: Practitioner, now: datetime | None = None) -> tuple[bytes, str] | None:
     """The keystore and its file name, once: the row is deleted; None if gone, expired or someone else's."""
-    row = _pending(token, user, practitioner, now or timezone.now()).first()
+    row = _pending(token, actor, practitioner, now or timezone.now()).first()
     if row is None:
         return None
     deleted, _rows = KeystoreDownload.objects.filter(pk=row.pk).delete()

@@ -5,6 +5,9 @@ steps: renew with the eID, complete the renewal, activate the renewed ETK (ticke
 practitioner or an administrator, with who and when), then import the renewed keystore here. The
 import (``services.import_keystore``) closes the renewal: the renewed certificate becomes active
 and the old one superseded, which ends its reminders and its panel.
+
+A step of a certificate that is no longer active cannot change: ``Refused(NOT_ACTIVE)``
+(see ``oxygen.errors``).
 """
 from __future__ import annotations
 
@@ -14,10 +17,13 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from oxygen.errors import Refused
 from practitioners.models import Practitioner
 
 from ehealth_certs import selectors
 from ehealth_certs.models import Certificate, CertificateState, RenewalStep, RenewalStepTick, stored_bytes
+
+NOT_ACTIVE = "not_active"
 
 
 @dataclass(frozen=True)
@@ -80,28 +86,35 @@ def last_renewal(practitioner: Practitioner) -> RenewalClosure | None:
     return RenewalClosure(renewed, previous, step_states(previous))
 
 
-def tick_step(certificate: Certificate, step: str, *, user=None, now: datetime | None = None) -> bool:
-    """Mark ``step`` done for the active ``certificate``; False if it is not active (ticking twice is fine)."""
-    step = RenewalStep(step)
+def _require_active(certificate: Certificate) -> None:
     if not Certificate.objects.filter(pk=certificate.pk, state=CertificateState.ACTIVE).exists():
-        return False
+        raise Refused(NOT_ACTIVE)
+
+
+def tick_step(certificate: Certificate, step: str, *, actor=None, now: datetime | None = None) -> RenewalStepTick:
+    """Mark ``step`` done (by ``actor``) for the active ``certificate``; its tick (ticking twice keeps the first).
+
+    Raises ``Refused(NOT_ACTIVE)`` when the certificate is no longer active.
+    """
+    step = RenewalStep(step)
+    _require_active(certificate)
     try:
         with transaction.atomic():
-            RenewalStepTick.objects.get_or_create(
+            tick, _created = RenewalStepTick.objects.get_or_create(
                 certificate=certificate,
                 step=step,
-                defaults={"ticked_by": user if user is not None and user.is_authenticated else None,
-                          "ticked_at": now or timezone.now()},
+                defaults={"ticked_by": actor, "ticked_at": now or timezone.now()},
             )
     except IntegrityError:  # ticked at the same moment by somebody else: it is ticked
-        pass
-    return True
+        tick = RenewalStepTick.objects.get(certificate=certificate, step=step)
+    return tick
 
 
-def untick_step(certificate: Certificate, step: str) -> bool:
-    """Mark ``step`` not done again for the active ``certificate``; False if it is not active."""
+def untick_step(certificate: Certificate, step: str) -> None:
+    """Mark ``step`` not done again for the active ``certificate``.
+
+    Raises ``Refused(NOT_ACTIVE)`` when the certificate is no longer active.
+    """
     step = RenewalStep(step)
-    if not Certificate.objects.filter(pk=certificate.pk, state=CertificateState.ACTIVE).exists():
-        return False
+    _require_active(certificate)
     RenewalStepTick.objects.filter(certificate=certificate, step=step).delete()
-    return True

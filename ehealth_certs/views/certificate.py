@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
-from ehealth_certs import selectors
+from oxygen.errors import Refused
+
+from ehealth_certs import refusals, selectors
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.forms import KeystoreUploadForm
 from ehealth_certs.models import UploadChannel
@@ -43,18 +45,19 @@ class CertificateUploadView(CertificateManagerMixin, TemplateView):
         form = KeystoreUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
-        outcome = keystore_import.import_keystore(
-            practitioner,
-            form.keystore_bytes,
-            form.cleaned_data["password"],
-            user=request.user,
-            source_name=form.keystore_name,
-            via=UploadChannel.WEB,
-            request=request,
-        )
-        if not outcome.imported:
-            status = 429 if outcome.error == keystore_import.THROTTLED else 200
-            context = self.get_context_data(form=KeystoreUploadForm(), outcome=outcome)
+        try:
+            outcome = keystore_import.import_keystore(
+                practitioner,
+                form.keystore_bytes,
+                form.cleaned_data["password"],
+                actor=self.actor,
+                source_name=form.keystore_name,
+                via=UploadChannel.WEB,
+                request=request,
+            )
+        except Refused as refused:
+            status = 429 if refused.code == keystore_import.THROTTLED else 200
+            context = self.get_context_data(form=KeystoreUploadForm(), outcome=refusals.refused_import(refused))
             return self.render_to_response(context, status=status)
         certificate = outcome.certificate
         messages.success(
@@ -101,10 +104,12 @@ class CertificateRemoveView(CertificateManagerMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         certificate = self.get_certificate()
-        if keystore_import.remove_certificate(certificate, user=request.user, request=request):
-            messages.success(request, _("The eHealth certificate has been removed from this record."))
-        else:
+        try:
+            keystore_import.remove_certificate(certificate, actor=self.actor, request=request)
+        except Refused:  # keystore_import.NOT_ACTIVE
             messages.info(request, _("This certificate is no longer active: there is nothing to remove."))
+        else:
+            messages.success(request, _("The eHealth certificate has been removed from this record."))
         return redirect(self._certificate_page())
 
     def _certificate_page(self) -> str:

@@ -6,7 +6,6 @@ administrators (``CertificateManagerMixin``).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
@@ -16,9 +15,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView, View
 
+from oxygen.errors import Refused
 from practitioners import record_tabs
 
-from ehealth_certs import selectors
+from ehealth_certs import refusals, selectors
 from ehealth_certs.lifecycle import password_change, renewal, revocation
 from ehealth_certs.keystore import password_policy
 from ehealth_certs.forms import PasswordChangeForm, RenewalStepForm, RevocationForm, UploadedPasswordChangeForm
@@ -62,16 +62,16 @@ class RenewalStepView(RecordCertificateMixin, View):
             messages.error(request, _("Unknown renewal step: nothing was changed."))
         else:
             step, done = form.cleaned_data["step"], form.cleaned_data["done"]
-            changed = (
-                renewal.tick_step(certificate, step, user=request.user) if done else renewal.untick_step(certificate, step)
-            )
             label = RenewalStep(step).label
-            if not changed:
+            try:
+                renewal.tick_step(certificate, step, actor=self.actor) if done else renewal.untick_step(certificate, step)
+            except Refused:  # renewal.NOT_ACTIVE
                 messages.info(request, _("This certificate is no longer active: its renewal steps cannot change."))
-            elif done:
-                messages.success(request, _("Step “%(step)s” is marked as done.") % {"step": label})
             else:
-                messages.success(request, _("Step “%(step)s” is marked as not done.") % {"step": label})
+                if done:
+                    messages.success(request, _("Step “%(step)s” is marked as done.") % {"step": label})
+                else:
+                    messages.success(request, _("Step “%(step)s” is marked as not done.") % {"step": label})
         return redirect(self.record_url("renewal-panel"))
 
 
@@ -80,6 +80,19 @@ class RenewalStepView(RecordCertificateMixin, View):
 
 def _policy_context() -> dict:
     return {"password_policy": password_policy.rules_for_browser()}
+
+
+def _refusal_context(view, form, refused: Refused) -> dict:
+    """The page again, with an empty form and the refusal (``outcome``: its code, words and failed rules)."""
+    outcome = {
+        "error": refused.code,
+        "message": refusals.password_change_message(refused),
+        "failed_rules": refused.params.get("failed_rules", []),
+    }
+    return {
+        "context": view.get_context_data(form=form, outcome=outcome),
+        "status": 429 if refused.code == password_change.THROTTLED else 200,
+    }
 
 
 @method_decorator([sensitive_post_parameters(*PASSWORD_FIELDS), never_cache], name="dispatch")
@@ -111,15 +124,15 @@ class PasswordChangeView(RecordCertificateMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         data = form.cleaned_data
-        outcome = password_change.change_stored_keystore_password(
-            certificate, data["current_password"], data["new_password"], data["confirmation"],
-            user=request.user, request=request,
-        )  # fmt: skip
-        if not outcome.changed:
-            status = 429 if outcome.error == password_change.THROTTLED else 200
-            return self.render_to_response(self.get_context_data(form=PasswordChangeForm(), outcome=outcome), status=status)
+        try:
+            token = password_change.change_stored_keystore_password(
+                certificate, data["current_password"], data["new_password"], data["confirmation"],
+                actor=self.actor, request=request,
+            )  # fmt: skip
+        except Refused as refused:
+            return self.render_to_response(**_refusal_context(self, PasswordChangeForm(), refused))
         messages.success(request, _("The keystore password has been changed. Download the new keystore file now: it is offered once."))
-        return redirect("ehealth_certs:download", public_id=self.get_practitioner().public_id, token=outcome.download_token)
+        return redirect("ehealth_certs:download", public_id=self.get_practitioner().public_id, token=token)
 
     def _expired(self) -> bool:
         return selectors.status_for(self.get_certificate().not_after) == selectors.EXPIRED
@@ -147,15 +160,14 @@ class UploadedPasswordChangeView(CertificateManagerMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         data = form.cleaned_data
-        outcome = password_change.change_uploaded_keystore_password(
-            form.keystore_bytes, data["current_password"], data["new_password"], data["confirmation"],
-            practitioner=self.get_practitioner(), user=request.user, request=request,
-        )  # fmt: skip
-        if not outcome.changed:
-            status = 429 if outcome.error == password_change.THROTTLED else 200
-            context = self.get_context_data(form=UploadedPasswordChangeForm(), outcome=outcome)
-            return self.render_to_response(context, status=status)
-        return keystore_response(outcome.keystore, form.keystore_name)
+        try:
+            keystore = password_change.change_uploaded_keystore_password(
+                form.keystore_bytes, data["current_password"], data["new_password"], data["confirmation"],
+                practitioner=self.get_practitioner(), actor=self.actor, request=request,
+            )  # fmt: skip
+        except Refused as refused:
+            return self.render_to_response(**_refusal_context(self, UploadedPasswordChangeForm(), refused))
+        return keystore_response(keystore, form.keystore_name)
 
 
 def keystore_response(keystore: bytes, file_name: str) -> HttpResponse:
@@ -174,7 +186,7 @@ class DownloadPageView(CertificateManagerMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         kwargs["download"] = password_change.pending_download(
-            self.kwargs["token"], self.request.user, self.get_practitioner()
+            self.kwargs["token"], self.actor, self.get_practitioner()
         )
         kwargs["token"] = self.kwargs["token"]
         return super().get_context_data(**kwargs)
@@ -192,7 +204,7 @@ class DownloadFileView(CertificateManagerMixin, View):
     http_method_names = ["get"]
 
     def get(self, request, *args, **kwargs):
-        taken = password_change.take_download(self.kwargs["token"], request.user, self.get_practitioner())
+        taken = password_change.take_download(self.kwargs["token"], self.actor, self.get_practitioner())
         if taken is None:
             messages.error(request, _("This download is no longer available: it was already downloaded or has expired."))
             return redirect("ehealth_certs:download", public_id=self.get_practitioner().public_id, token=self.kwargs["token"])
@@ -226,15 +238,13 @@ class RevokeView(RecordCertificateMixin, TemplateView):
             data = form.cleaned_data
             request_ = revocation.Revocation(data["reason"], data["revocation_date"], data["reason_text"])
             try:
-                revoked = revocation.revoke_certificate(certificate, request_, user=request.user, request=request)
-            except ValidationError as error:
-                for field, field_errors in error.message_dict.items():
-                    for message in field_errors:
-                        form.add_error(field, message)
+                revocation.revoke_certificate(certificate, request_, actor=self.actor, request=request)
+            except Refused as refused:
+                if refused.code != revocation.ALREADY_REVOKED:
+                    form.add_refusal(refused)
+                    return self.render_to_response(self.get_context_data(form=form))
+                messages.info(request, _("This certificate is already recorded as revoked."))
             else:
-                if revoked:
-                    messages.success(request, _("The revocation has been recorded. Request a new certificate, then import it here."))
-                else:
-                    messages.info(request, _("This certificate is already recorded as revoked."))
-                return redirect(self.record_url("revocation-steps"))
+                messages.success(request, _("The revocation has been recorded. Request a new certificate, then import it here."))
+            return redirect(self.record_url("revocation-steps"))
         return self.render_to_response(self.get_context_data(form=form))

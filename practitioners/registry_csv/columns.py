@@ -95,3 +95,20 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+# Codes of a file refused as a whole (``oxygen.errors.Refused``: nothing is imported), with their
+# params; the words are in ``practitioners.csv_refusals``.
+FILE_TOO_LARGE = "too_large"  # megabytes, rows
+FILE_WORKBOOK = "workbook"
+FILE_UTF16 = "utf16"
+FILE_NOT_TEXT = "not_text"
+FILE_NOT_UTF8 = "not_utf8"  # line
+FILE_EMPTY = "empty"
+FILE_UNREADABLE_LINE = "unreadable_line"  # line, reason
+FILE_NO_HEADER = "no_header"  # columns
+FILE_MISSING_COLUMNS = "missing_columns"  # columns
+FILE_UNKNOWN_COLUMNS = "unknown_columns"  # unknown, accepted
+FILE_REPEATED_COLUMNS = "repeated_columns"  # columns
+FILE_NO_PRACTITIONER = "no_practitioner"
+FILE_REGISTRY_CHANGED = "registry_changed"

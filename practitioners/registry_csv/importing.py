@@ -16,12 +16,21 @@ from django.utils.translation import gettext as _
 
 from audit.models import EventKind
 from audit.services import record_event
+from oxygen.errors import Refused
 
 from ..identifiers import format_inami
 from ..models import InamiPeriod, Practitioner, profession_for_inami
 from .cells import FIELD_PARSERS, Row, parse_row
-from .columns import FIELD_COLUMNS, PERIOD_COLUMNS, PERIOD_OVERLAP_CONSTRAINT, ImportReport, RowError
-from .reading import CsvFileError, decode, header_columns, read_rows
+from .columns import (
+    FIELD_COLUMNS,
+    FILE_NO_PRACTITIONER,
+    FILE_REGISTRY_CHANGED,
+    PERIOD_COLUMNS,
+    PERIOD_OVERLAP_CONSTRAINT,
+    ImportReport,
+    RowError,
+)
+from .reading import decode, header_columns, read_rows
 
 def _validate_practitioner(row: Row, existing: dict[str, Practitioner]) -> None:
     niss = row.values.get("niss")
@@ -106,14 +115,14 @@ def _errors_of(rows: list[Row]) -> list[RowError]:
     ]
 
 
-def _write(rows: list[Row], user: User | None, report: ImportReport) -> None:
+def _write(rows: list[Row], actor: User | None, report: ImportReport) -> None:
     reason = _("CSV import")
     with transaction.atomic():
         for row in rows:
             practitioner = row.practitioner
             if row.changed:
                 created = practitioner.pk is None
-                practitioner._history_user = user
+                practitioner._history_user = actor
                 practitioner._change_reason = reason
                 practitioner.save()
                 report.created += created
@@ -124,7 +133,7 @@ def _write(rows: list[Row], user: User | None, report: ImportReport) -> None:
                 report.updated += 1
             if row.new_period is not None:
                 row.new_period.practitioner = practitioner
-                row.new_period._history_user = user
+                row.new_period._history_user = actor
                 row.new_period._change_reason = reason
                 row.new_period.save()
                 report.periods_created += 1
@@ -136,35 +145,29 @@ def _write(rows: list[Row], user: User | None, report: ImportReport) -> None:
 
 
 def import_practitioners_csv(
-    data: bytes | str, *, user: User | None = None, day: datetime.date | None = None, request=None
+    data: bytes | str, *, actor: User | None = None, day: datetime.date | None = None, request=None
 ) -> ImportReport:
     """Validate the whole file, then create/update every row in one transaction, or nothing at all.
 
-    Rows are matched to records by NISS. `user` is recorded in the history as the author, and an
-    applied import in the audit log.
+    Rows are matched to records by NISS. `actor` is recorded in the history as the author, and an
+    applied import in the audit log. The report lists the rows' errors (nothing written then); a
+    file refused as a whole raises ``Refused`` (a ``FILE_*`` code).
     """
     report = ImportReport()
-    try:
-        rows = read_rows(decode(data))
-        columns = header_columns(rows[0][1])
-    except CsvFileError as error:
-        report.errors.append(RowError(None, None, str(error)))
-        return report
+    rows = read_rows(decode(data))
+    columns = header_columns(rows[0][1])
     parsed = [parse_row(line, columns, cells) for line, cells in rows[1:] if any(cell.strip() for cell in cells)]
     if not parsed:
-        report.errors.append(RowError(None, None, _("The file has a header line but no practitioner.")))
-        return report
+        raise Refused(FILE_NO_PRACTITIONER)
     _validate(parsed, day or timezone.localdate())
     report.errors = _errors_of(parsed)
     if report.errors:
         return report
     try:
-        _write(parsed, user, report)
+        _write(parsed, actor, report)
     except IntegrityError:
-        return ImportReport(
-            errors=[RowError(None, None, _("The registry changed during the import; nothing was imported. Please try again."))]
-        )
+        raise Refused(FILE_REGISTRY_CHANGED) from None
     counts = {"created": report.created, "updated": report.updated, "periods_created": report.periods_created}
-    record_event(EventKind.REGISTRY_IMPORT, request=request, user=user, details=counts,
+    record_event(EventKind.REGISTRY_IMPORT, actor=actor, request=request, details=counts,
                  summary="created {created}, updated {updated}".format(**counts))  # fmt: skip
     return report

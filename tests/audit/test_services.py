@@ -6,6 +6,7 @@ from django.test import RequestFactory, override_settings
 
 from audit.models import AuditEvent, EventKind
 from audit.services import clean_details, looks_secret, record_event
+from oxygen.actors import actor_of
 from oxygen.security import client_ip
 
 pytestmark = pytest.mark.django_db
@@ -58,10 +59,10 @@ def test_clean_details_of_nothing_is_an_empty_dict():
     assert clean_details(None) == {}
 
 
-def test_record_event_takes_user_and_address_from_the_request(administrator):
+def test_record_event_takes_the_actor_and_the_address_from_the_request(administrator):
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.7")
     request.user = administrator
-    event = record_event("eid_read", request=request, summary="x" * 400)
+    event = record_event("eid_read", actor=actor_of(request.user), request=request, summary="x" * 400)
     assert event.user == administrator and event.ip_address == "192.0.2.7"
     assert event.kind == EventKind.EID_READ and len(event.summary) == 255
 
@@ -93,7 +94,7 @@ def test_behind_one_trusted_proxy_the_address_it_appended_is_used():
 
 
 def test_an_event_keeps_the_user_name_when_the_account_is_deleted(client, administrator, front_desk, practitioner_record):
-    event = record_event(EventKind.REGISTRY_IMPORT, user=front_desk, practitioner=practitioner_record, summary="edit")
+    event = record_event(EventKind.REGISTRY_IMPORT, actor=front_desk, practitioner=practitioner_record, summary="edit")
     front_desk.delete()
 
     event.refresh_from_db()

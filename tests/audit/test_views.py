@@ -39,10 +39,10 @@ def test_the_link_is_in_the_menu_for_administrators_only(client, administrator, 
 
 
 def test_events_are_listed_newest_first_with_local_time(client, administrator, practitioner_record):
-    event_at(EventKind.LOGIN, datetime.datetime(2026, 1, 5, 8, 30, tzinfo=datetime.UTC), user=administrator)
+    event_at(EventKind.LOGIN, datetime.datetime(2026, 1, 5, 8, 30, tzinfo=datetime.UTC), actor=administrator)
     event_at(
         EventKind.CERTIFICATE_IMPORT, datetime.datetime(2026, 7, 1, 13, 5, tzinfo=datetime.UTC),
-        user=administrator, practitioner=practitioner_record, summary="Imported keystore <b>x</b>",
+        actor=administrator, practitioner=practitioner_record, summary="Imported keystore <b>x</b>",
         details={"serial": "0A1B"},
     )
     client.force_login(administrator)
@@ -60,10 +60,10 @@ def test_failed_logins_show_the_typed_name(client, administrator):
 
 def test_filter_by_kind_user_and_dates(client, administrator, front_desk):
     when = lambda d: datetime.datetime(2026, 3, d, 12, 0, tzinfo=BRUSSELS)  # noqa: E731
-    event_at(EventKind.LOGIN, when(1), user=front_desk, summary="first")
-    event_at(EventKind.LOGIN, when(10), user=administrator, summary="second")
+    event_at(EventKind.LOGIN, when(1), actor=front_desk, summary="first")
+    event_at(EventKind.LOGIN, when(10), actor=administrator, summary="second")
     event_at(EventKind.LOGIN_FAILED, when(10), username_attempted="accueil", summary="third")
-    event_at(EventKind.EID_READ, when(20), user=front_desk, summary="fourth")
+    event_at(EventKind.EID_READ, when(20), actor=front_desk, summary="fourth")
     client.force_login(administrator)
 
     def shown(**query):
@@ -98,7 +98,7 @@ def test_the_log_is_paginated(client, administrator):
 
 
 def test_the_admin_shows_events_read_only(client, administrator):
-    event = record_event(EventKind.LOGIN, user=administrator)
+    event = record_event(EventKind.LOGIN, actor=administrator)
     client.force_login(administrator)
     assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 200
     assert client.get(reverse("admin:audit_auditevent_add")).status_code == 403

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from ehealth_certs.lifecycle import keystore_import, password_change, renewal, revocation
 from ehealth_certs.reminders import scan
 from ehealth_certs.models import RenewalStep, RevocationReason
+from oxygen.errors import Refused
 from practitioners.demo import make_niss
 from tests.conftest import add_period, make_practitioner
 from tests.e2e.conftest import ARTIFACTS, PASSWORD as LOGIN_PASSWORD
@@ -81,18 +82,19 @@ def world(front_desk, administrator, practitioner_user, practitioner_record, oth
     a refused import. B: a revoked certificate. C: an expired one. A few more records for the list."""
     add_period(practitioner_record, end_date=datetime.date(2019, 12, 31), conventioned=False)
     add_period(practitioner_record, start_date=datetime.date(2020, 1, 1))
-    keystore_import.import_keystore(practitioner_record, person_keystore(), "not-the-password", source_name="a.p12")
+    with pytest.raises(Refused):
+        keystore_import.import_keystore(practitioner_record, person_keystore(), "not-the-password", source_name="a.p12")
     current = keystore_import.import_keystore(
         practitioner_record, person_keystore(not_after_days=20), PASSWORD, source_name="SSIN=85073003328 20250314-101500.p12"
     ).certificate
-    assert renewal.tick_step(current, RenewalStep.RENEW, user=practitioner_user)
+    assert renewal.tick_step(current, RenewalStep.RENEW, actor=practitioner_user)
     token = password_change.create_download(practitioner_user, practitioner_record, person_keystore(), "a.p12")
 
     revoked = keystore_import.import_keystore(other_record, person_keystore(ssin=OTHER_SSIN), PASSWORD, source_name="b.p12").certificate
-    assert revocation.revoke_certificate(
+    revocation.revoke_certificate(
         revoked,
         revocation.Revocation(RevocationReason.KEYSTORE_LOST, NOW.date(), "Ordinateur volé au cabinet"),
-        user=administrator,
+        actor=administrator,
     )
 
     birth = datetime.date(1979, 11, 3)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from ehealth_certs.lifecycle import keystore_import, renewal
+from oxygen.errors import Refused
 from ehealth_certs.models import Certificate, CertificateState, RenewalStep, RenewalStepTick
 from tests.ehealth_certs.keystores import (
     NOW,
@@ -27,7 +28,7 @@ RENEWED_NAME = "SSIN=85073003328 20250314-101500.p12"
 
 def imported(record, days, name=OLD_NAME, user=None):
     outcome = keystore_import.import_keystore(
-        record, person_keystore(not_after_days=days), PASSWORD, user=user, source_name=name
+        record, person_keystore(not_after_days=days), PASSWORD, actor=user, source_name=name
     )
     assert outcome.imported, outcome.message
     return outcome.certificate
@@ -64,12 +65,12 @@ def test_panel_lists_the_steps_inside_the_window(practitioner_record):
 def test_tick_keeps_who_and_when_and_untick_removes_it(practitioner_record, practitioner_user):
     certificate = imported(practitioner_record, EXPIRING_DAYS)
 
-    assert renewal.tick_step(certificate, RenewalStep.RENEW, user=practitioner_user, now=NOW)
-    assert renewal.tick_step(certificate, RenewalStep.RENEW, user=None)  # twice: kept as first ticked
+    assert renewal.tick_step(certificate, RenewalStep.RENEW, actor=practitioner_user, now=NOW)
+    assert renewal.tick_step(certificate, RenewalStep.RENEW, actor=None)  # twice: kept as first ticked
 
     [tick] = RenewalStepTick.objects.all()
     assert (tick.step, tick.ticked_by, tick.ticked_at) == ("renew", practitioner_user, NOW)
-    assert renewal.untick_step(certificate, RenewalStep.RENEW)
+    renewal.untick_step(certificate, RenewalStep.RENEW)
     assert not RenewalStepTick.objects.exists()
 
 
@@ -85,17 +86,21 @@ def test_unknown_step_is_refused(practitioner_record):
 def test_steps_of_a_certificate_no_longer_active_cannot_change(practitioner_record, administrator):
     certificate = imported(practitioner_record, EXPIRING_DAYS)
     renewal.tick_step(certificate, RenewalStep.RENEW)
-    keystore_import.remove_certificate(certificate, user=administrator)
+    keystore_import.remove_certificate(certificate, actor=administrator)
 
-    assert renewal.tick_step(certificate, RenewalStep.COMPLETE) is False
-    assert renewal.untick_step(certificate, RenewalStep.RENEW) is False
+    with pytest.raises(Refused) as refused:
+        renewal.tick_step(certificate, RenewalStep.COMPLETE)
+    assert refused.value.code == renewal.NOT_ACTIVE
+    with pytest.raises(Refused) as refused:
+        renewal.untick_step(certificate, RenewalStep.RENEW)
+    assert refused.value.code == renewal.NOT_ACTIVE
     assert list(RenewalStepTick.objects.values_list("step", flat=True)) == ["renew"]
 
 
 def test_importing_the_renewed_keystore_closes_the_renewal(practitioner_record, practitioner_user):
     old = imported(practitioner_record, EXPIRING_DAYS)
     for step in RenewalStep:
-        renewal.tick_step(old, step, user=practitioner_user)
+        renewal.tick_step(old, step, actor=practitioner_user)
 
     renewed = imported(practitioner_record, 3 * 365 + EXPIRING_DAYS, name=RENEWED_NAME)
 
@@ -109,12 +114,13 @@ def test_importing_the_renewed_keystore_closes_the_renewal(practitioner_record, 
 def test_an_older_keystore_is_refused_with_a_message_to_pick_the_most_recent_file(practitioner_record):
     imported(practitioner_record, EXPIRING_DAYS)
 
-    outcome = keystore_import.import_keystore(
-        practitioner_record, person_keystore(not_after_days=EXPIRING_DAYS - 30), PASSWORD, source_name=OLD_NAME
-    )
+    with pytest.raises(Refused) as refused:
+        keystore_import.import_keystore(
+            practitioner_record, person_keystore(not_after_days=EXPIRING_DAYS - 30), PASSWORD, source_name=OLD_NAME
+        )
 
-    assert outcome.error == "older_than_active"
-    assert "Pick the most recent keystore file (the newest date in its name)" in str(outcome.message)
+    assert refused.value.code == "older_than_active"
+    assert "Pick the most recent keystore file (the newest date in its name)" in str(refused.value.params["outcome"].message)
 
 
 # --------------------------------------------------------------------------- pages

@@ -13,9 +13,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import AuditEvent, EventKind
+from ehealth_certs import refusals
 from ehealth_certs.lifecycle import keystore_import, password_change, storage
 from ehealth_certs.keystore import pkcs12
 from ehealth_certs.models import Certificate, KeystoreDownload, KeystorePasswordChange
+from oxygen.errors import Refused
 from tests import pki
 from tests.conftest import make_user
 from tests.ehealth_certs.keystores import (
@@ -33,15 +35,21 @@ FILE_NAME = "SSIN=85073003328 20250314-101500.p12"
 
 
 def imported(record, data=None, user=None):
-    outcome = keystore_import.import_keystore(record, data or person_keystore(), PASSWORD, user=user, source_name=FILE_NAME, now=NOW)
+    outcome = keystore_import.import_keystore(record, data or person_keystore(), PASSWORD, actor=user, source_name=FILE_NAME, now=NOW)
     assert outcome.imported, outcome.message
     return outcome.certificate
 
 
 def change(certificate, user, current=PASSWORD, new=NEW_PASSWORD, confirmation=None, **options):
     return password_change.change_stored_keystore_password(
-        certificate, current, new, new if confirmation is None else confirmation, user=user, **options
+        certificate, current, new, new if confirmation is None else confirmation, actor=user, **options
     )
+
+
+def refused(function, *args, **kwargs) -> Refused:
+    with pytest.raises(Refused) as excinfo:
+        function(*args, **kwargs)
+    return excinfo.value
 
 
 def stored_bytes(certificate):
@@ -62,10 +70,10 @@ def test_java_keystore_is_reencrypted_and_keytool_lists_every_entry_with_the_new
     original = java_keystores[layout]
     certificate = imported(practitioner_record, original, practitioner_user)
 
-    outcome = change(certificate, practitioner_user)
+    token = change(certificate, practitioner_user)
 
-    assert outcome.changed and outcome.error is None and outcome.download_token
-    keystore, file_name = password_change.take_download(outcome.download_token, practitioner_user, practitioner_record)
+    assert token
+    keystore, file_name = password_change.take_download(token, practitioner_user, practitioner_record)
     assert file_name == FILE_NAME
     assert stored_bytes(certificate) == keystore
     listed = pki.keytool_list(keystore, NEW_PASSWORD)
@@ -94,7 +102,7 @@ def test_change_is_recorded_with_who_and_when_and_audited(practitioner_record, a
 
 def test_the_download_is_offered_once_to_the_same_user_only(practitioner_record, practitioner_user, administrator):
     certificate = imported(practitioner_record)
-    token = change(certificate, practitioner_user).download_token
+    token = change(certificate, practitioner_user)
 
     assert password_change.take_download(token, administrator, practitioner_record) is None
     assert password_change.pending_download(token, practitioner_user, practitioner_record) is not None
@@ -106,7 +114,7 @@ def test_the_download_is_offered_once_to_the_same_user_only(practitioner_record,
 def test_the_download_expires(settings, practitioner_record, practitioner_user):
     settings.KEYSTORE_DOWNLOAD_TTL = 60
     certificate = imported(practitioner_record)
-    token = change(certificate, practitioner_user, now=NOW).download_token
+    token = change(certificate, practitioner_user, now=NOW)
 
     assert password_change.take_download(token, practitioner_user, practitioner_record, now=NOW + timedelta(seconds=61)) is None
     # expired rows are dropped when the next download is made
@@ -116,7 +124,7 @@ def test_the_download_expires(settings, practitioner_record, practitioner_user):
 
 def test_the_pending_download_is_encrypted_and_keyed_by_a_token_hash(practitioner_record, practitioner_user):
     certificate = imported(practitioner_record)
-    token = change(certificate, practitioner_user).download_token
+    token = change(certificate, practitioner_user)
 
     row = KeystoreDownload.objects.get()
     assert token not in row.token_sha256 and len(row.token_sha256) == 64
@@ -127,12 +135,11 @@ def test_the_pending_download_is_encrypted_and_keyed_by_a_token_hash(practitione
 def test_uploaded_keystore_is_reencrypted_and_nothing_is_stored(practitioner_record, practitioner_user):
     data = person_keystore()
 
-    outcome = password_change.change_uploaded_keystore_password(
-        data, PASSWORD, NEW_PASSWORD, NEW_PASSWORD, practitioner=practitioner_record, user=practitioner_user
+    keystore = password_change.change_uploaded_keystore_password(
+        data, PASSWORD, NEW_PASSWORD, NEW_PASSWORD, practitioner=practitioner_record, actor=practitioner_user
     )
 
-    assert outcome.changed and outcome.download_token is None
-    assert aliases(pkcs12.read_keystore(outcome.keystore, NEW_PASSWORD)) == aliases(pkcs12.read_keystore(data, PASSWORD))
+    assert aliases(pkcs12.read_keystore(keystore, NEW_PASSWORD)) == aliases(pkcs12.read_keystore(data, PASSWORD))
     assert not Certificate.objects.exists() and not KeystoreDownload.objects.exists()
 
 
@@ -149,10 +156,10 @@ def test_wrong_current_password(practitioner_record, practitioner_user):
     certificate = imported(practitioner_record)
     before = stored_bytes(certificate)
 
-    outcome = change(certificate, practitioner_user, current="not the password 1")
+    refusal = refused(change, certificate, practitioner_user, current="not the password 1")
 
-    assert outcome.error == password_change.WRONG_PASSWORD
-    assert str(outcome.message) == "The current password does not open this keystore. Nothing was changed."
+    assert refusal.code == password_change.WRONG_PASSWORD
+    assert refusals.password_change_message(refusal) == "The current password does not open this keystore. Nothing was changed."
     assert_unchanged(certificate, before)
     [event] = AuditEvent.objects.filter(kind=EventKind.KEYSTORE_PASSWORD_CHANGE_FAILED)
     assert event.details["error"] == "wrong_password"
@@ -171,10 +178,10 @@ def test_new_password_failing_the_policy(new, confirmation, rules, practitioner_
     certificate = imported(practitioner_record)
     before = stored_bytes(certificate)
 
-    outcome = change(certificate, practitioner_user, new=new, confirmation=confirmation)
+    refusal = refused(change, certificate, practitioner_user, new=new, confirmation=confirmation)
 
-    assert outcome.error == password_change.POLICY
-    assert [rule.code for rule in outcome.failed_rules] == rules
+    assert refusal.code == password_change.POLICY
+    assert [rule.code for rule in refusal.params["failed_rules"]] == rules
     assert_unchanged(certificate, before)
 
 
@@ -182,20 +189,16 @@ def test_new_password_equal_to_the_current_one(practitioner_record, practitioner
     certificate = imported(practitioner_record)
     before = stored_bytes(certificate)
 
-    outcome = change(certificate, practitioner_user, new=PASSWORD)
-
-    assert outcome.error == password_change.UNCHANGED
+    assert refused(change, certificate, practitioner_user, new=PASSWORD).code == password_change.UNCHANGED
     assert_unchanged(certificate, before)
 
 
 def test_certificate_no_longer_active(practitioner_record, practitioner_user):
     certificate = imported(practitioner_record)
     before = stored_bytes(certificate)
-    keystore_import.remove_certificate(certificate, user=practitioner_user)
+    keystore_import.remove_certificate(certificate, actor=practitioner_user)
 
-    outcome = change(certificate, practitioner_user)
-
-    assert outcome.error == password_change.NOT_ACTIVE
+    assert refused(change, certificate, practitioner_user).code == password_change.NOT_ACTIVE
     assert_unchanged(certificate, before)
 
 
@@ -208,44 +211,45 @@ def test_a_failed_verification_changes_nothing(practitioner_record, practitioner
 
     monkeypatch.setattr(pkcs12, "change_password", failing)
 
-    outcome = change(certificate, practitioner_user)
+    refusal = refused(change, certificate, practitioner_user)
 
-    assert outcome.error == password_change.REENCRYPT_FAILED
-    assert "still opens with the old password" in outcome.message
+    assert refusal.code == password_change.REENCRYPT_FAILED
+    assert "still opens with the old password" in refusals.password_change_message(refusal)
     assert_unchanged(certificate, before)
 
 
 def test_uploaded_file_that_is_not_a_keystore(practitioner_record, practitioner_user, not_keystores):
-    outcome = password_change.change_uploaded_keystore_password(
-        not_keystores["pdf"], PASSWORD, NEW_PASSWORD, NEW_PASSWORD, practitioner=practitioner_record, user=practitioner_user
+    refusal = refused(
+        password_change.change_uploaded_keystore_password,
+        not_keystores["pdf"], PASSWORD, NEW_PASSWORD, NEW_PASSWORD, practitioner=practitioner_record, actor=practitioner_user,
     )
 
-    assert outcome.error == password_change.NOT_KEYSTORE and outcome.keystore is None
+    assert refusal.code == password_change.NOT_KEYSTORE
 
 
 def test_wrong_current_passwords_are_throttled_with_the_import_throttle(settings, practitioner_record, practitioner_user):
     settings.KEYSTORE_PASSWORD_MAX_FAILURES = 2
     certificate = imported(practitioner_record)
     for _attempt in range(2):
-        assert change(certificate, practitioner_user, current="wrong password 1", now=NOW).error == password_change.WRONG_PASSWORD
+        assert refused(change, certificate, practitioner_user, current="wrong password 1", now=NOW).code == password_change.WRONG_PASSWORD
 
-    outcome = change(certificate, practitioner_user, now=NOW)  # even the right password waits
+    refusal = refused(change, certificate, practitioner_user, now=NOW)  # even the right password waits
 
-    assert outcome.error == password_change.THROTTLED
-    assert "try again after" in outcome.message
+    assert refusal.code == password_change.THROTTLED
+    assert "try again after" in refusals.password_change_message(refusal)
     # the import of the same record is paused too: one throttle
-    assert keystore_import.import_keystore(practitioner_record, person_keystore(), PASSWORD, user=practitioner_user,
-                                    source_name=FILE_NAME, now=NOW).error == keystore_import.THROTTLED
+    assert refused(keystore_import.import_keystore, practitioner_record, person_keystore(), PASSWORD, actor=practitioner_user,
+                   source_name=FILE_NAME, now=NOW).code == keystore_import.THROTTLED
     # and an attempt after the window works
     later = NOW + timedelta(seconds=settings.KEYSTORE_PASSWORD_FAILURE_WINDOW + 1)
-    assert change(certificate, practitioner_user, now=later).changed
+    assert change(certificate, practitioner_user, now=later)
 
 
 def test_passwords_never_logged(practitioner_record, practitioner_user, caplog):
     certificate = imported(practitioner_record)
     caplog.set_level(logging.DEBUG)
 
-    change(certificate, practitioner_user, current="wrong password 1")
+    refused(change, certificate, practitioner_user, current="wrong password 1")
     change(certificate, practitioner_user)
 
     assert "wrong password 1" not in caplog.text and NEW_PASSWORD not in caplog.text and PASSWORD not in caplog.text
@@ -265,14 +269,14 @@ def test_a_removal_holding_the_row_makes_the_change_wait_then_refuse(postgres, p
                 Certificate.objects.select_for_update().get(pk=certificate.pk)
                 locked.set()
                 time.sleep(0.5)
-                keystore_import.remove_certificate(certificate, user=user)
+                keystore_import.remove_certificate(certificate, actor=user)
         finally:
             connection.close()
 
     def change_password():
         try:
             locked.wait(5)
-            outcomes.append(change(certificate, user))
+            outcomes.append(refused(change, certificate, user).code)
         finally:
             connection.close()
 
@@ -282,7 +286,7 @@ def test_a_removal_holding_the_row_makes_the_change_wait_then_refuse(postgres, p
     for thread in threads:
         thread.join()
 
-    assert [outcome.error for outcome in outcomes] == [password_change.NOT_ACTIVE]
+    assert outcomes == [password_change.NOT_ACTIVE]
     assert_unchanged(certificate, before)
 
 
@@ -304,7 +308,7 @@ def test_parallel_wrong_current_passwords_cannot_pass_the_limit(postgres, practi
     def attempt(number):
         try:
             barrier.wait()
-            outcomes.append(change(certificate, practitioner_user, current=f"wrong password {number}", now=NOW))
+            outcomes.append(refused(change, certificate, practitioner_user, current=f"wrong password {number}", now=NOW).code)
         finally:
             connection.close()
 
@@ -314,7 +318,7 @@ def test_parallel_wrong_current_passwords_cannot_pass_the_limit(postgres, practi
     for thread in threads:
         thread.join()
 
-    errors = [outcome.error for outcome in outcomes]
+    errors = outcomes
     assert 1 <= len(tried) == errors.count(password_change.WRONG_PASSWORD) <= 5  # never more than the limit
     assert errors.count(password_change.THROTTLED) == attempts - len(tried)
 

@@ -5,7 +5,6 @@ import datetime as dt
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +14,9 @@ from ehealth_certs.reminders import scan
 from ehealth_certs.lifecycle import keystore_import, revocation
 from ehealth_certs import selectors
 from ehealth_certs.models import Certificate, CertificateState, RevocationReason
+from ehealth_certs.forms import revocation_error_message
 from ehealth_certs.lifecycle.revocation import Revocation
+from oxygen.errors import Refused
 from tests.ehealth_certs.keystores import (
     NOW,
     PASSWORD,
@@ -49,9 +50,7 @@ def revoke_url(record, certificate):
 def test_revoking_the_active_certificate(practitioner_record, administrator):
     certificate = imported(practitioner_record)
 
-    assert revocation.revoke_certificate(
-        certificate, Revocation(RevocationReason.FORGOTTEN_PASSWORD, today()), user=administrator
-    )
+    revocation.revoke_certificate(certificate, Revocation(RevocationReason.FORGOTTEN_PASSWORD, today()), actor=administrator)
 
     certificate.refresh_from_db()
     assert certificate.state == CertificateState.REVOKED
@@ -66,7 +65,7 @@ def test_a_superseded_certificate_can_be_recorded_as_revoked(practitioner_record
     old = imported(practitioner_record, person_keystore(not_after_days=400))
     new = imported(practitioner_record, person_keystore(not_after_days=900))
 
-    assert revocation.revoke_certificate(old, Revocation(RevocationReason.REPLACED, today()))
+    revocation.revoke_certificate(old, Revocation(RevocationReason.REPLACED, today()))
 
     assert Certificate.objects.get(pk=old.pk).state == CertificateState.REVOKED
     assert Certificate.objects.get(pk=new.pk).state == CertificateState.ACTIVE
@@ -78,8 +77,8 @@ def test_an_older_certificate_revoked_after_the_active_one_was_removed_shows_as_
 ):
     old = imported(practitioner_record, person_keystore(not_after_days=400))
     new = imported(practitioner_record, person_keystore(not_after_days=900))
-    assert keystore_import.remove_certificate(new, user=administrator)
-    assert revocation.revoke_certificate(old, Revocation(RevocationReason.KEYSTORE_LOST, today()))
+    keystore_import.remove_certificate(new, actor=administrator)
+    revocation.revoke_certificate(old, Revocation(RevocationReason.KEYSTORE_LOST, today()))
     client.force_login(administrator)
 
     record = client.get(practitioner_record.get_absolute_url()).content.decode()
@@ -93,8 +92,10 @@ def test_revoking_twice_records_once(practitioner_record):
     certificate = imported(practitioner_record)
     first = Revocation(RevocationReason.KEYSTORE_LOST, today())
 
-    assert revocation.revoke_certificate(certificate, first) is True
-    assert revocation.revoke_certificate(certificate, Revocation(RevocationReason.OTHER, today(), "again")) is False
+    revocation.revoke_certificate(certificate, first)
+    with pytest.raises(Refused) as refused:
+        revocation.revoke_certificate(certificate, Revocation(RevocationReason.OTHER, today(), "again"))
+    assert refused.value.code == revocation.ALREADY_REVOKED
 
     certificate.refresh_from_db()
     assert certificate.revocation_reason == "keystore_lost"
@@ -113,20 +114,24 @@ def test_bad_requests_are_refused_and_nothing_changes(request_, field, practitio
     certificate = imported(practitioner_record)
     request_ = Revocation(request_.reason, today(), request_.reason_text)
 
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(Refused) as excinfo:
         revocation.revoke_certificate(certificate, request_)
 
-    assert field in excinfo.value.message_dict
+    assert excinfo.value.code == revocation.INVALID and field in excinfo.value.params["field_errors"]
     assert Certificate.objects.get(pk=certificate.pk).state == CertificateState.ACTIVE
 
 
 def test_revocation_date_cannot_be_in_the_future_nor_before_issue(practitioner_record):
     certificate = imported(practitioner_record)
 
-    with pytest.raises(ValidationError, match="cannot be in the future"):
+    with pytest.raises(Refused) as future:
         revocation.revoke_certificate(certificate, Revocation(RevocationReason.KEYSTORE_LOST, today() + timedelta(days=1)))
-    with pytest.raises(ValidationError, match="before the certificate was issued"):
+    with pytest.raises(Refused) as too_early:
         revocation.revoke_certificate(certificate, Revocation(RevocationReason.KEYSTORE_LOST, dt.date(2000, 1, 1)))
+    assert future.value.params["field_errors"] == {"revocation_date": [revocation.DATE_IN_FUTURE]}
+    assert too_early.value.params["field_errors"] == {"revocation_date": [revocation.DATE_BEFORE_ISSUE]}
+    assert "cannot be in the future" in revocation_error_message(revocation.DATE_IN_FUTURE, future.value.params)
+    assert "before the certificate was issued" in revocation_error_message(revocation.DATE_BEFORE_ISSUE, too_early.value.params)
     assert Certificate.objects.get(pk=certificate.pk).state == CertificateState.ACTIVE
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from ehealth_certs.reminders import revocation_check
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import Certificate, CertificateState, RevocationCheck, RevocationNotice
+from oxygen.errors import Refused
 from tests import pki
 from tests.conftest import make_user
 from tests.ehealth_certs.keystores import (
@@ -83,11 +84,12 @@ def test_a_revoked_certificate_is_refused_with_its_date_and_reason(
     auth = ocsp_responder.person_certificate()
     ocsp_responder.set(auth.cert, revoked_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC), reason="keyCompromise")
 
-    outcome = import_(practitioner_record, auth)
+    with pytest.raises(Refused) as refused:
+        import_(practitioner_record, auth)
 
-    assert not outcome.imported and outcome.error == "revoked"
+    assert refused.value.code == "revoked"
     with translation.override(language):
-        message = str(outcome.message)
+        message = str(refused.value.params["outcome"].message)
     for word in words:
         assert word in message
     assert not Certificate.objects.exists()

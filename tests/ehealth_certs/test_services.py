@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from ehealth_certs import refusals
 from ehealth_certs.lifecycle import keystore_import, storage
+from oxygen.errors import Refused
 from ehealth_certs.models import Certificate, CertificateEntry, CertificateState, UploadChannel
 from practitioners.models import Practitioner
 from tests import pki
@@ -35,6 +37,21 @@ def do_import(record, data, password=PASSWORD, **options):
     return keystore_import.import_keystore(record, data, password, **options)
 
 
+def refused_import(record, data, password=PASSWORD, **options) -> Refused:
+    with pytest.raises(Refused) as refused:
+        do_import(record, data, password, **options)
+    return refused.value
+
+
+def refusal_code(record, data, password=PASSWORD, **options) -> str | None:
+    """The code of a refused import, None when it was imported (attempts that may go either way)."""
+    try:
+        do_import(record, data, password, **options)
+    except Refused as refused:
+        return refused.code
+    return None
+
+
 # --------------------------------------------------------------------------- a valid keystore
 
 
@@ -43,7 +60,7 @@ def test_java_keystore_is_imported_with_its_metadata_and_every_entry(
     layout, practitioner_record, administrator, java_keystores, auth, encryption
 ):
     data = java_keystores[layout]
-    outcome = do_import(practitioner_record, data, user=administrator, source_name="C:\\Users\\jan\\ehealth\\keystore\\SSIN=85073003328 20250314-101500.p12")
+    outcome = do_import(practitioner_record, data, actor=administrator, source_name="C:\\Users\\jan\\ehealth\\keystore\\SSIN=85073003328 20250314-101500.p12")
 
     assert outcome.imported and outcome.error is None and outcome.warnings == []
     certificate = outcome.certificate
@@ -114,47 +131,46 @@ def bad_keystores():
 
 @pytest.mark.parametrize("code", list(bad_keystores()))
 def test_each_invalid_keystore_is_refused_with_its_code_and_nothing_is_stored(code, practitioner_record):
-    outcome = do_import(practitioner_record, bad_keystores()[code]())
+    refusal = refused_import(practitioner_record, bad_keystores()[code]())
+    outcome = refusal.params["outcome"]
 
     assert not outcome.imported
-    assert outcome.error == code
+    assert refusal.code == outcome.error == code
     assert str(outcome.message) == str(outcome.result.message) and str(outcome.message)
     assert not Certificate.objects.exists() and not CertificateEntry.objects.exists()
 
 
 def test_wrong_password_is_refused(practitioner_record):
-    outcome = do_import(practitioner_record, person_keystore(), "not-the-password")
+    refusal = refused_import(practitioner_record, person_keystore(), "not-the-password")
 
-    assert (outcome.imported, outcome.error) == (False, "wrong_password")
-    assert str(outcome.message) == "The password does not open this keystore."
+    assert (refusal.params["outcome"].imported, refusal.code) == (False, "wrong_password")
+    assert str(refusal.params["outcome"].message) == "The password does not open this keystore."
     assert not Certificate.objects.exists()
 
 
 @pytest.mark.parametrize("label", ["empty", "truncated", "pem certificate", "der certificate", "jks", "etk"])
 def test_files_that_are_not_keystores_are_not_pkcs12(label, not_keystores, practitioner_record):
-    outcome = do_import(practitioner_record, not_keystores[label])
-
-    assert outcome.error == "not_pkcs12"
+    assert refused_import(practitioner_record, not_keystores[label]).code == "not_pkcs12"
     assert not Certificate.objects.exists()
 
 
 def test_without_a_configured_bundle_the_shipped_ehealth_cas_do_not_trust_a_test_keystore(settings, practitioner_record):
     settings.EHEALTH_CA_BUNDLE_PRODUCTION = None
 
-    outcome = do_import(practitioner_record, person_keystore())
+    refusal = refused_import(practitioner_record, person_keystore())
 
-    assert outcome.error == "untrusted_chain"
-    assert "not issued by a trusted eHealth certification authority" in str(outcome.message)
+    assert refusal.code == "untrusted_chain"
+    assert "not issued by a trusted eHealth certification authority" in str(refusal.params["outcome"].message)
     assert not Certificate.objects.exists()
 
 
 def test_an_unreadable_bundle_verifies_nothing(settings, tmp_path, practitioner_record, caplog):
     settings.EHEALTH_CA_BUNDLE_PRODUCTION = str(tmp_path / "missing.pem")
 
-    outcome = do_import(practitioner_record, person_keystore())
+    refusal = refused_import(practitioner_record, person_keystore())
 
-    assert outcome.error == "untrusted_chain"
-    assert "could not be verified" in str(outcome.message)
+    assert refusal.code == "untrusted_chain"
+    assert "could not be verified" in str(refusal.params["outcome"].message)
     assert "EHEALTH_CA_BUNDLE_PRODUCTION" in caplog.text
 
 
@@ -162,17 +178,17 @@ def test_acceptance_installation_takes_acceptance_keystores(settings, practition
     settings.EHEALTH_ENVIRONMENT = "acceptance"
 
     assert do_import(practitioner_record, person_keystore("acceptance")).certificate.environment == "acceptance"
-    assert do_import(practitioner_record, person_keystore(not_after_days=4 * 365)).error == "environment_mismatch"
+    assert refused_import(practitioner_record, person_keystore(not_after_days=4 * 365)).code == "environment_mismatch"
 
 
 def test_record_without_niss_refuses_a_person_certificate(practitioner_record):
     Practitioner.objects.filter(pk=practitioner_record.pk).update(niss="")
     practitioner_record.refresh_from_db()
 
-    outcome = do_import(practitioner_record, person_keystore())
+    refusal = refused_import(practitioner_record, person_keystore())
 
-    assert outcome.error == "identity_mismatch"
-    assert "this record has no NISS to compare it with" in str(outcome.message)
+    assert refusal.code == "identity_mismatch"
+    assert "this record has no NISS to compare it with" in str(refusal.params["outcome"].message)
 
 
 def test_organisation_certificate_is_refused_even_with_the_record_enterprise_number(practitioner_record):
@@ -181,9 +197,9 @@ def test_organisation_certificate_is_refused_even_with_the_record_enterprise_num
     practitioner_record.refresh_from_db()
     by_cbe = pki.organisation_certificate(production, cbe=pki.DEFAULT_CBE)
 
-    outcome = do_import(practitioner_record, pki.python_keystore(pki.ehealth_entries(production, by_cbe)))
+    refusal = refused_import(practitioner_record, pki.python_keystore(pki.ehealth_entries(production, by_cbe)))
 
-    assert outcome.error == "organisation_certificate"
+    assert refusal.code == "organisation_certificate"
     assert not Certificate.objects.exists()
 
 
@@ -215,9 +231,7 @@ def test_newer_keystore_supersedes_the_active_one(practitioner_record):
 def test_keystore_not_newer_than_the_active_one_is_refused(not_after_days, practitioner_record):
     active = do_import(practitioner_record, person_keystore()).certificate
 
-    outcome = do_import(practitioner_record, person_keystore(not_after_days=not_after_days))
-
-    assert outcome.error == "older_than_active"
+    assert refused_import(practitioner_record, person_keystore(not_after_days=not_after_days)).code == "older_than_active"
     active.refresh_from_db()
     assert active.state == CertificateState.ACTIVE
     assert Certificate.objects.count() == 1
@@ -225,7 +239,7 @@ def test_keystore_not_newer_than_the_active_one_is_refused(not_after_days, pract
 
 def test_older_keystore_is_accepted_once_the_active_one_is_removed(practitioner_record, administrator):
     active = do_import(practitioner_record, person_keystore()).certificate
-    assert keystore_import.remove_certificate(active, user=administrator)
+    keystore_import.remove_certificate(active, actor=administrator)
 
     assert do_import(practitioner_record, person_keystore(not_after_days=400)).imported
 
@@ -236,13 +250,15 @@ def test_older_keystore_is_accepted_once_the_active_one_is_removed(practitioner_
 def test_remove_keeps_the_row_with_who_and_when(practitioner_record, administrator):
     certificate = do_import(practitioner_record, person_keystore()).certificate
 
-    assert keystore_import.remove_certificate(certificate, user=administrator, now=NOW) is True
+    keystore_import.remove_certificate(certificate, actor=administrator, now=NOW)
 
     certificate.refresh_from_db()
     assert (certificate.state, certificate.removed_by, certificate.removed_at) == (
         CertificateState.REMOVED, administrator, NOW,
     )
-    assert keystore_import.remove_certificate(certificate, user=administrator) is False  # only once
+    with pytest.raises(Refused) as refused:  # only once
+        keystore_import.remove_certificate(certificate, actor=administrator)
+    assert refused.value.code == keystore_import.NOT_ACTIVE
 
 
 # --------------------------------------------------------------------------- throttling
@@ -250,15 +266,16 @@ def test_remove_keeps_the_row_with_who_and_when(practitioner_record, administrat
 
 def test_five_wrong_passwords_pause_attempts_on_the_record_without_validating(practitioner_record, administrator, monkeypatch):
     for _attempt in range(5):
-        assert do_import(practitioner_record, person_keystore(), "wrong", user=administrator).error == "wrong_password"
+        assert refused_import(practitioner_record, person_keystore(), "wrong", actor=administrator).code == "wrong_password"
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("validation ran while throttled")
 
     monkeypatch.setattr(keystore_import, "validate_keystore", must_not_run)
-    outcome = do_import(practitioner_record, person_keystore(), PASSWORD, user=administrator)
+    refusal = refused_import(practitioner_record, person_keystore(), PASSWORD, actor=administrator)
+    outcome = refusals.refused_import(refusal)
 
-    assert outcome.error == keystore_import.THROTTLED and not outcome.imported
+    assert refusal.code == keystore_import.THROTTLED and not outcome.imported
     assert outcome.throttled_until == NOW + timedelta(minutes=15)
     assert "try again after" in str(outcome.message)
     assert not Certificate.objects.exists()
@@ -266,35 +283,35 @@ def test_five_wrong_passwords_pause_attempts_on_the_record_without_validating(pr
 
 def test_throttle_is_per_record_whoever_tries(practitioner_record, practitioner_user, administrator):
     for _attempt in range(3):
-        do_import(practitioner_record, person_keystore(), "wrong", user=administrator)
+        refused_import(practitioner_record, person_keystore(), "wrong", actor=administrator)
     for _attempt in range(2):
-        do_import(practitioner_record, person_keystore(), "wrong", user=practitioner_user)
+        refused_import(practitioner_record, person_keystore(), "wrong", actor=practitioner_user)
 
     other_admin = make_user("second-admin", "administrator")
-    assert do_import(practitioner_record, person_keystore(), user=other_admin).error == keystore_import.THROTTLED
+    assert refused_import(practitioner_record, person_keystore(), actor=other_admin).code == keystore_import.THROTTLED
 
 
 def test_throttle_is_per_user_across_records(practitioner_record, other_record, administrator):
     for _attempt in range(5):
-        do_import(other_record, person_keystore(ssin=OTHER_SSIN), "wrong", user=administrator)
+        refused_import(other_record, person_keystore(ssin=OTHER_SSIN), "wrong", actor=administrator)
 
-    assert do_import(practitioner_record, person_keystore(), user=administrator).error == keystore_import.THROTTLED
-    assert do_import(practitioner_record, person_keystore(), user=None).imported  # the record itself is not paused
+    assert refused_import(practitioner_record, person_keystore(), actor=administrator).code == keystore_import.THROTTLED
+    assert do_import(practitioner_record, person_keystore(), actor=None).imported  # the record itself is not paused
 
 
 def test_other_failures_do_not_count_as_password_attempts(practitioner_record, administrator):
     for _attempt in range(6):
-        do_import(practitioner_record, pki.pdf_bytes(), user=administrator)
+        refused_import(practitioner_record, pki.pdf_bytes(), actor=administrator)
 
-    assert do_import(practitioner_record, person_keystore(), user=administrator).imported
+    assert do_import(practitioner_record, person_keystore(), actor=administrator).imported
 
 
 def test_attempts_are_allowed_again_after_the_window(practitioner_record, administrator):
     for _attempt in range(5):
-        do_import(practitioner_record, person_keystore(), "wrong", user=administrator)
+        refused_import(practitioner_record, person_keystore(), "wrong", actor=administrator)
 
     later = NOW + timedelta(minutes=15, seconds=1)
-    assert do_import(practitioner_record, person_keystore(), user=administrator, now=later).imported
+    assert do_import(practitioner_record, person_keystore(), actor=administrator, now=later).imported
 
 
 # --------------------------------------------------------------------------- the password stays secret
@@ -304,8 +321,8 @@ def test_password_never_appears_in_logs(practitioner_record, administrator, capl
     secret = "Sup3r-Secret-Passw0rd!"
     caplog.set_level(logging.DEBUG)
 
-    do_import(practitioner_record, person_keystore(), secret, user=administrator)
-    do_import(practitioner_record, person_keystore(), PASSWORD, user=administrator)
+    refused_import(practitioner_record, person_keystore(), secret, actor=administrator)
+    do_import(practitioner_record, person_keystore(), PASSWORD, actor=administrator)
 
     assert caplog.records  # the service does log its decisions
     assert secret not in caplog.text and PASSWORD not in caplog.text
@@ -392,10 +409,10 @@ def test_a_newer_certificate_landing_during_validation_is_rechecked_under_the_lo
 
     monkeypatch.setattr(keystore_import, "validate_keystore", validate_while_another_lands)
 
-    outcome = do_import(practitioner_record, older)
+    refusal = refused_import(practitioner_record, older)
 
     assert landed[0].imported
-    assert outcome.result.valid is False and outcome.error == "older_than_active"
+    assert refusal.params["outcome"].result.valid is False and refusal.code == "older_than_active"
     assert Certificate.objects.get(state=CertificateState.ACTIVE) == landed[0].certificate
     assert Certificate.objects.count() == 1
 
@@ -412,7 +429,7 @@ def test_concurrent_imports_leave_one_active_certificate(postgres, practitioner_
     def upload(data):
         try:
             barrier.wait()
-            outcomes.append(do_import(practitioner_record, data))
+            outcomes.append(refusal_code(practitioner_record, data))
         finally:
             connection.close()
 
@@ -424,10 +441,10 @@ def test_concurrent_imports_leave_one_active_certificate(postgres, practitioner_
 
     assert len(outcomes) == 2
     assert Certificate.objects.filter(state=CertificateState.ACTIVE).count() == 1
-    assert any(outcome.imported for outcome in outcomes)
+    assert None in outcomes  # one was imported
     # The second import waits for the first, then supersedes it or is refused as older:
     # either way the later certificate is the active one (no "conflict" from a lost race).
-    assert all(outcome.error in (None, "older_than_active") for outcome in outcomes)
+    assert all(code in (None, "older_than_active") for code in outcomes)
     active = Certificate.objects.get(state=CertificateState.ACTIVE)
     assert active.not_after == max(not_after_of(data) for data in keystores)
 
@@ -436,11 +453,11 @@ def test_imports_failures_and_removals_are_in_the_audit_log(practitioner_record,
     from audit.models import AuditEvent, EventKind
 
     data = person_keystore()
-    refused = do_import(practitioner_record, data, "not the password", user=administrator, source_name="../x/bad.p12")
-    assert refused.error == "wrong_password"
-    outcome = do_import(practitioner_record, data, user=administrator)
+    refused = refused_import(practitioner_record, data, "not the password", actor=administrator, source_name="../x/bad.p12")
+    assert refused.code == "wrong_password"
+    outcome = do_import(practitioner_record, data, actor=administrator)
     assert outcome.imported
-    assert keystore_import.remove_certificate(outcome.certificate, user=administrator)
+    keystore_import.remove_certificate(outcome.certificate, actor=administrator)
     events = list(AuditEvent.objects.filter(practitioner=practitioner_record).order_by("pk"))
     assert [e.kind for e in events] == [
         EventKind.CERTIFICATE_IMPORT_FAILED, EventKind.CERTIFICATE_IMPORT, EventKind.CERTIFICATE_REMOVED,
@@ -470,7 +487,7 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit(postgres, practitioner_r
     def upload():
         try:
             barrier.wait()
-            outcomes.append(do_import(practitioner_record, data, "wrong", user=administrator))
+            outcomes.append(refused_import(practitioner_record, data, "wrong", actor=administrator).code)
         finally:
             connection.close()
 
@@ -480,7 +497,7 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit(postgres, practitioner_r
     for thread in threads:
         thread.join()
 
-    errors = [outcome.error for outcome in outcomes]
+    errors = outcomes
     assert 1 <= len(validated) == errors.count("wrong_password") <= 5  # never more than the limit
     assert errors.count("throttled") == attempts - len(validated)
 
@@ -488,9 +505,9 @@ def test_parallel_wrong_passwords_cannot_pass_the_limit(postgres, practitioner_r
 def test_every_validation_counts_in_the_user_s_budget(settings, practitioner_record, other_record, administrator):
     settings.KEYSTORE_VALIDATIONS_PER_USER = 3
     for _attempt in range(3):  # right passwords (the second and third are older than the first)
-        assert do_import(practitioner_record, person_keystore(), user=administrator).error != keystore_import.THROTTLED
+        assert refusal_code(practitioner_record, person_keystore(), actor=administrator) != keystore_import.THROTTLED
 
-    outcome = do_import(other_record, person_keystore(ssin=OTHER_SSIN), user=administrator)
+    refusal = refused_import(other_record, person_keystore(ssin=OTHER_SSIN), actor=administrator)
 
-    assert outcome.error == keystore_import.THROTTLED and "Too many keystores checked" in str(outcome.message)
-    assert do_import(other_record, person_keystore(ssin=OTHER_SSIN), user=None).imported
+    assert refusal.code == keystore_import.THROTTLED and "Too many keystores checked" in str(refusals.refused_import(refusal).message)
+    assert do_import(other_record, person_keystore(ssin=OTHER_SSIN), actor=None).imported

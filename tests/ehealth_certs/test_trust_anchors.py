@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import hashes
 from ehealth_certs import conf
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.keystore.trust import DEFAULT_ANCHORS_DIR, default_anchors, load_ca_bundle
+from oxygen.errors import Refused
 from tests import pki
 from tests.ehealth_certs.keystores import PASSWORD, person_keystore
 from tests.test_security import production_env, run
@@ -69,10 +70,11 @@ def test_the_override_setting_replaces_the_shipped_anchors(settings, tmp_path, p
     settings.EHEALTH_CA_BUNDLE_PRODUCTION = settings.EHEALTH_CA_BUNDLE_ACCEPTANCE = None
     keystore = person_keystore()  # issued by the test PKI, not by eHealth
 
-    refused = keystore_import.import_keystore(practitioner_record, keystore, PASSWORD, source_name="a.p12", now=pki.NOW)
+    with pytest.raises(Refused) as refused:
+        keystore_import.import_keystore(practitioner_record, keystore, PASSWORD, source_name="a.p12", now=pki.NOW)
 
-    assert refused.error == "untrusted_chain"
-    assert "not issued by a trusted eHealth certification authority" in str(refused.message)
+    assert refused.value.code == "untrusted_chain"
+    assert "not issued by a trusted eHealth certification authority" in str(refused.value.params["outcome"].message)
 
     bundle = tmp_path / "test-ca.pem"
     bundle.write_bytes(pki.production_pki().bundle_pem())

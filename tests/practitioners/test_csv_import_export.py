@@ -11,7 +11,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+from oxygen.errors import Refused
 from practitioners import registry_csv
+from practitioners.csv_refusals import file_refusal_message
 from practitioners.models import InamiPeriod, Practitioner, Profession
 from practitioners.registry_csv import export_practitioners_csv, import_practitioners_csv
 from tests.conftest import add_period, make_practitioner
@@ -78,7 +80,7 @@ def test_a_row_matched_by_niss_updates_only_the_given_columns_and_records_the_hi
     add_period(record, inami_number="53886171521", start_date=datetime.date(2015, 1, 1))
     admin = User.objects.create_user("boss")
     report = import_practitioners_csv(
-        csv_text("Peeters;Jan Karel;85073003328;new@example.be;nl;M;30/07/1985;5/38861/71/521"), user=admin, day=TODAY
+        csv_text("Peeters;Jan Karel;85073003328;new@example.be;nl;M;30/07/1985;5/38861/71/521"), actor=admin, day=TODAY
     )
     assert report.ok, report.errors
     assert (report.created, report.updated, report.periods_created) == (0, 1, 0)
@@ -193,9 +195,9 @@ def test_unreadable_files_get_a_clear_message_and_nothing_is_stored(case):
     record = make_practitioner()
     before = snapshot()
     data, words = BAD_FILES[case]
-    report = import_practitioners_csv(data, day=TODAY)
-    assert [(e.line, e.column) for e in report.errors] == [(None, None)]
-    assert words in report.errors[0].message
+    with pytest.raises(Refused) as refused:  # the file as a whole: no row's error
+        import_practitioners_csv(data, day=TODAY)
+    assert words in file_refusal_message(refused.value)
     assert snapshot() == before
     assert record.history.count() == 1
 
@@ -203,8 +205,10 @@ def test_unreadable_files_get_a_clear_message_and_nothing_is_stored(case):
 def test_too_many_rows_is_refused(monkeypatch):
     monkeypatch.setattr(registry_csv.reading, "MAX_IMPORT_ROWS", 3)
     rows = [f"Claes;N{index};;n@example.be;nl;F;;" for index in range(4)]
-    report = import_practitioners_csv(csv_text(*rows), day=TODAY)
-    assert "too large" in report.errors[0].message and not Practitioner.objects.exists()
+    with pytest.raises(Refused) as refused:
+        import_practitioners_csv(csv_text(*rows), day=TODAY)
+    assert refused.value.code == registry_csv.FILE_TOO_LARGE
+    assert "too large" in file_refusal_message(refused.value) and not Practitioner.objects.exists()
     assert import_practitioners_csv(csv_text(*rows[:3]), day=TODAY).created == 3
 
 
@@ -320,10 +324,9 @@ def test_overlap_caught_by_the_database_is_reported_not_raised(postgres, monkeyp
         add_period(record, inami_number="53886171528", start_date=datetime.date(2015, 1, 1))
 
     monkeypatch.setattr(registry_csv.importing, "_validate", validate_then_race)
-    report = import_practitioners_csv(
-        csv_text("Peeters;Jan;85073003328;jan@example.be;nl;M;;5/38861/71/521"), day=TODAY
-    )
-    assert "changed during the import" in report.errors[0].message
+    with pytest.raises(Refused) as refused:
+        import_practitioners_csv(csv_text("Peeters;Jan;85073003328;jan@example.be;nl;M;;5/38861/71/521"), day=TODAY)
+    assert "changed during the import" in file_refusal_message(refused.value)
     assert list(record.inami_periods.values_list("inami_number", flat=True)) == ["53886171528"]
     record.refresh_from_db()
     assert record.email == "jan.peeters@example.be"
@@ -419,8 +422,8 @@ def test_administrator_downloads_the_export(client, administrator, practitioner_
 def test_an_applied_import_is_in_the_audit_log_and_a_refused_one_is_not(administrator):
     from audit.models import AuditEvent, EventKind
 
-    assert not import_practitioners_csv(csv_text(GOOD_ROW.replace("03021500440", "03021500441")), user=administrator).ok
+    assert not import_practitioners_csv(csv_text(GOOD_ROW.replace("03021500440", "03021500441")), actor=administrator).ok
     assert not AuditEvent.objects.filter(kind=EventKind.REGISTRY_IMPORT).exists()
-    assert import_practitioners_csv(csv_text(GOOD_ROW), user=administrator).ok
+    assert import_practitioners_csv(csv_text(GOOD_ROW), actor=administrator).ok
     event = AuditEvent.objects.get(kind=EventKind.REGISTRY_IMPORT)
     assert event.user == administrator and event.details["created"] == 1

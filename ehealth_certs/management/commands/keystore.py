@@ -27,9 +27,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ehealth_certs import refusals
 from ehealth_certs.lifecycle import keystore_import, password_change
 from ehealth_certs.management.secret_input import read_secret_lines
 from ehealth_certs.models import EncryptionKeyStatus, RevocationCheck, UploadChannel
+from oxygen.errors import Refused
 from practitioners.identifiers import validate_niss
 from practitioners.models import Practitioner
 
@@ -153,15 +155,18 @@ def run_import(command: BaseCommand, options: dict) -> None:
         raise CommandError(_("No practitioner record has the NISS %(niss)s.") % {"niss": niss}, returncode=USAGE_ERROR)
     data = read_keystore_file(options["path"])
     password = read_password(options)
-    outcome = keystore_import.import_keystore(
-        practitioner,
-        data,
-        password,
-        user=None,
-        source_name=os.path.basename(options["path"]),
-        via=UploadChannel.CLI,
-        uploader_name=os_user_name(),
-    )
+    try:
+        outcome = keystore_import.import_keystore(
+            practitioner,
+            data,
+            password,
+            actor=None,
+            source_name=os.path.basename(options["path"]),
+            via=UploadChannel.CLI,
+            uploader_name=os_user_name(),
+        )
+    except Refused as refused:
+        outcome = refusals.refused_import(refused)
     write_result(command, outcome.to_json_dict(), options["json"])
     finish(outcome.imported, str(outcome.message))
 
@@ -196,12 +201,13 @@ def run_change_password(command: BaseCommand, options: dict) -> None:
         )
     data = read_keystore_file(options["path"])
     current, new, confirmation = read_password_change(options)
-    outcome = password_change.change_uploaded_keystore_password(data, current, new, confirmation)
-    if not outcome.changed:
-        rules = "".join(f"\n  - {rule.message}" for rule in outcome.failed_rules)
-        finish(False, f"{outcome.message}{rules}")
     try:
-        password_change.write_new_file(out, outcome.keystore)
+        keystore = password_change.change_uploaded_keystore_password(data, current, new, confirmation)
+    except Refused as refused:
+        rules = "".join(f"\n  - {rule.message}" for rule in refused.params.get("failed_rules", []))
+        finish(False, f"{refusals.password_change_message(refused)}{rules}")
+    try:
+        password_change.write_new_file(out, keystore)
     except OSError as exc:
         raise CommandError(
             _("Cannot write %(path)s: %(reason)s") % {"path": out, "reason": exc.strerror or exc}, returncode=INVALID

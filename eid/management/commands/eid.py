@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from eid import card, services
+from eid import card, refusals, services
 from ehealth_certs.management.commands.keystore import clean_niss
 from ehealth_certs.management.secret_input import read_secret_lines
+from oxygen.errors import Refused
 
 OK, FAILED, USAGE_ERROR = 0, 1, 2
 
@@ -56,8 +56,8 @@ class Command(BaseCommand):
         pin = read_pin(options) if options["pin_stdin"] else None
         try:
             reading = services.read_card(pin=pin)
-        except card.EidError as error:
-            raise CommandError(str(error.message), returncode=FAILED) from None
+        except Refused as refused:
+            raise CommandError(refusals.card_reading_message(refused), returncode=FAILED) from None
         holder = reading.holder
         self.write_holder(holder, reading.proved, options["json"])
         if niss is not None:
@@ -85,14 +85,15 @@ class Command(BaseCommand):
     def create(self, holder: card.EidHolder) -> None:
         try:
             practitioner = services.create_record(holder)
-        except services.RecordExists as exists:
-            raise CommandError(
-                _("A record already has the NISS %(niss)s: %(name)s. Nothing was created.")
-                % {"niss": holder.niss, "name": exists.practitioner},
-                returncode=FAILED,
-            ) from None
-        except ValidationError as error:
-            problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+        except Refused as refused:
+            if refused.code == services.RECORD_EXISTS:
+                raise CommandError(
+                    _("A record already has the NISS %(niss)s: %(name)s. Nothing was created.")
+                    % {"niss": holder.niss, "name": refused.params["practitioner"]},
+                    returncode=FAILED,
+                ) from None
+            field_errors = refused.params["field_errors"].items()  # services.INVALID_RECORD
+            problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in field_errors)
             raise CommandError(
                 _("The card's data do not make a valid record (%(problems)s). Nothing was created.") % {"problems": problems},
                 returncode=FAILED,

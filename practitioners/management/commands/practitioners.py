@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from oxygen.errors import Refused
+from practitioners.csv_refusals import file_refusal_errors
 from practitioners.registry_csv import MAX_IMPORT_BYTES, export_practitioners_csv, import_practitioners_csv
 
 USAGE_ERROR = 2
@@ -43,13 +45,17 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(_("No user named “%(name)s”.") % {"name": username}, returncode=USAGE_ERROR)
         data = self._read(file)
-        report = import_practitioners_csv(data, user=user)
-        if not report.ok:
-            for error in report.errors:
+        try:
+            report = import_practitioners_csv(data, actor=user)
+            errors = report.errors
+        except Refused as refused:
+            errors = file_refusal_errors(refused)
+        if errors:
+            for error in errors:
                 self.stderr.write(str(error))
             raise CommandError(
-                ngettext("%(count)d error: nothing was imported.", "%(count)d errors: nothing was imported.", len(report.errors))
-                % {"count": len(report.errors)}, returncode=INVALID_FILE
+                ngettext("%(count)d error: nothing was imported.", "%(count)d errors: nothing was imported.", len(errors))
+                % {"count": len(errors)}, returncode=INVALID_FILE
             )
         self.stdout.write(
             self.style.SUCCESS(
