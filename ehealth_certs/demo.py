@@ -21,7 +21,8 @@ from django.utils import timezone
 from practitioners.models import Practitioner
 
 from ehealth_certs.models import Certificate, UploadChannel
-from ehealth_certs.keystore.pkcs12 import KeystoreEntry, build_keystore
+from ehealth_certs.keystore.entry import KeystoreEntry
+from ehealth_certs.keystore.writer import build_keystore
 from ehealth_certs.lifecycle.keystore_import import import_keystore
 
 DEMO_KEYSTORE_PASSWORD = "demo-keystore-2026"

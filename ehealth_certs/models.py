@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from practitioners.models import Practitioner
 
+from ehealth_certs.keystore import codes
+from ehealth_certs.keystore_text import REVOCATION_REASONS, revocation_reason_label
 from ehealth_certs.reminders import thresholds
-from ehealth_certs.keystore import validation
-from ehealth_certs.keystore.validation import REVOCATION_REASONS, RevocationStatus, revocation_reason_label
 
 
 class CertificateState(models.TextChoices):
@@ -49,10 +49,10 @@ class RevocationReason(models.TextChoices):
 class RevocationCheck(models.TextChoices):
     """The last answer of the certification authority's OCSP responder about a certificate."""
 
-    GOOD = RevocationStatus.GOOD.value, _("not revoked")
-    REVOKED = RevocationStatus.REVOKED.value, _("revoked")
-    UNKNOWN = RevocationStatus.UNKNOWN.value, _("unknown (no verified answer)")
-    NOT_CHECKED = RevocationStatus.NOT_CHECKED.value, _("not checked")
+    GOOD = codes.RevocationStatus.GOOD.value, _("not revoked")
+    REVOKED = codes.RevocationStatus.REVOKED.value, _("revoked")
+    UNKNOWN = codes.RevocationStatus.UNKNOWN.value, _("unknown (no verified answer)")
+    NOT_CHECKED = codes.RevocationStatus.NOT_CHECKED.value, _("not checked")
 
 
 class EntryKind(models.TextChoices):
@@ -65,9 +65,9 @@ class EntryKind(models.TextChoices):
 class EncryptionKeyStatus(models.TextChoices):
     """The keystore's encryption (ETK) key as validation found it at import, or unknown for older rows."""
 
-    PRESENT = validation.EncryptionKeyStatus.PRESENT.value, _("present")
-    MISSING = validation.EncryptionKeyStatus.MISSING.value, _("missing: encrypted eHealth messages cannot be read")
-    IRREGULAR = validation.EncryptionKeyStatus.IRREGULAR.value, _("irregular: not as the eHealth Certificate Manager makes it")
+    PRESENT = codes.EncryptionKeyStatus.PRESENT.value, _("present")
+    MISSING = codes.EncryptionKeyStatus.MISSING.value, _("missing: encrypted eHealth messages cannot be read")
+    IRREGULAR = codes.EncryptionKeyStatus.IRREGULAR.value, _("irregular: not as the eHealth Certificate Manager makes it")
     UNKNOWN = "unknown", _("unknown (imported before this was checked)")
 
 

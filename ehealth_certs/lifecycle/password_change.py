@@ -1,6 +1,6 @@
 """Changing a keystore's password: the stored one (replaced in place) or an uploaded file.
 
-The keystore is re-encrypted by ``pkcs12.change_password``, which keeps every key, certificate,
+The keystore is re-encrypted by ``keystore.writer.change_password``, which keeps every key, certificate,
 friendly name and localKeyId, then reopens the result with the new password (and checks that
 the old one fails) before returning it. Only then is the stored keystore replaced, in one
 transaction, if the certificate is still active; the new file is offered once for download (a
@@ -29,7 +29,8 @@ from audit.models import EventKind
 from audit.services import record_event
 from practitioners.models import Practitioner
 
-from ehealth_certs.keystore import password_policy, pkcs12
+from ehealth_certs.keystore import entry, writer
+from ehealth_certs.keystore_text import PasswordRule, failed_password_rules
 from ehealth_certs.lifecycle import keystore_import, storage
 from oxygen import throttle
 from ehealth_certs.models import Certificate, CertificateState, KeystoreDownload, KeystorePasswordChange
@@ -53,7 +54,7 @@ class PasswordChangeOutcome:
 
     error: str | None = None
     message: str = ""
-    failed_rules: list[password_policy.Rule] = field(default_factory=list)
+    failed_rules: list[PasswordRule] = field(default_factory=list)
     keystore: bytes | None = None  # the re-encrypted file (uploaded keystores only)
     download_token: str | None = None  # the one-time download (stored keystores only)
 
@@ -69,7 +70,7 @@ def _failure(code: str, **params) -> PasswordChangeOutcome:
 
 @sensitive_variables("current", "new", "confirmation")
 def _precheck(current: str, new: str, confirmation: str) -> PasswordChangeOutcome | None:
-    failed = password_policy.failed_checks(new, confirmation)
+    failed = failed_password_rules(new, confirmation)
     if failed:
         outcome = _failure(POLICY)
         outcome.failed_rules = failed
@@ -90,12 +91,12 @@ def _claim(scopes: list[str], now: datetime) -> throttle.Claim | PasswordChangeO
 @sensitive_variables("current", "new")
 def _reencrypt(data: bytes, current: str, new: str, attempt: throttle.Claim) -> bytes | PasswordChangeOutcome:
     try:
-        keystore = pkcs12.change_password(data, current, new)
-    except pkcs12.WrongPasswordError:
+        keystore = writer.change_password(data, current, new)
+    except entry.WrongPasswordError:
         return _failure(WRONG_PASSWORD)
-    except pkcs12.NotPkcs12Error:
+    except entry.NotPkcs12Error:
         outcome = _failure(NOT_KEYSTORE)
-    except pkcs12.Pkcs12Error as exc:
+    except entry.Pkcs12Error as exc:
         logger.warning("keystore re-encryption refused: %s", exc)
         outcome = _failure(REENCRYPT_FAILED, reason=str(exc))
     else:

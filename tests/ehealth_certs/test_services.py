@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from ehealth_certs.keystore_text import validation_message
 from ehealth_certs.lifecycle import keystore_import, storage
 from ehealth_certs.models import Certificate, CertificateEntry, CertificateState, UploadChannel
 from practitioners.models import Practitioner
@@ -118,7 +119,7 @@ def test_each_invalid_keystore_is_refused_with_its_code_and_nothing_is_stored(co
 
     assert not outcome.imported
     assert outcome.error == code
-    assert str(outcome.message) == str(outcome.result.message) and str(outcome.message)
+    assert str(outcome.message) == str(validation_message(outcome.result)) and str(outcome.message)
     assert not Certificate.objects.exists() and not CertificateEntry.objects.exists()
 
 
