@@ -20,9 +20,7 @@ the first key OpenSSL meets, ``load_pkcs12`` decrypts it at whatever cost it ask
 decrypts no other key); such a file is then refused when no plaintext key bag is present, and its
 hidden keys are not listed otherwise.
 
-The certificates' own attributes are not exposed by ``cryptography``: a certificate paired with a
-key gets the key's localKeyId, and a named certificate without a key that is not named after its
-subject (Java names chain certificates by their DN) is taken as a Java ``trustedCertEntry``.
+Keys and certificates are paired into entries by :mod:`ehealth_certs.keystore.pairing`.
 
 Every failure, whatever the input bytes, is a :class:`~ehealth_certs.keystore.entry.Pkcs12Error`.
 """
@@ -31,7 +29,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asn1crypto import pkcs12 as asn1_pkcs12
@@ -48,28 +46,18 @@ from ehealth_certs.keystore.entry import (
     NotPkcs12Error,
     Pkcs12Error,
     WrongPasswordError,
-    public_key_der,
 )
+from ehealth_certs.keystore.pairing import KeyBag, decoded_name, pair_entries
 
 MAX_BAGS = 100
 """An eHealth keystore holds about a dozen SafeBags; loading each RSA key costs milliseconds."""
 
 
 @dataclass
-class _KeyBag:
-    """A key SafeBag as found in a plaintext SafeContents; ``key`` once decrypted."""
-
-    bag: asn1_pkcs12.SafeBag
-    friendly_name: str | None
-    local_key_id: bytes | None
-    key: PrivateKeyTypes | None = None
-
-
-@dataclass
 class _Plaintext:
     """What the plaintext structure says, read before any derivation."""
 
-    key_bags: list[_KeyBag] = field(default_factory=list)
+    key_bags: list[KeyBag] = field(default_factory=list)
     unsupported: list[str] = field(default_factory=list)
     """Plaintext bags that are neither keys nor certificates (CRLs, secrets): read_keystore skips them."""
     first_key_precedes_encryption: bool = False
@@ -127,13 +115,13 @@ def _read(data: bytes, password: str, decrypt_key: Callable[[str], bool] | None)
         raise NotPkcs12Error(f"more than {MAX_BAGS} SafeBags")
     for certificate in certificates:
         _check_certificate(certificate.certificate)
-    names = {_name(c.friendly_name) for c in certificates} - {None}
+    names = {decoded_name(c.friendly_name) for c in certificates} - {None}
     for index, key_bag in enumerate(plaintext.key_bags):
         name = key_bag.friendly_name
         if decrypt_key is None or name is None or name not in names or decrypt_key(name):
             reuse = index == 0 and plaintext.first_key_precedes_encryption and loaded.key is not None
             key_bag.key = loaded.key if reuse else _decrypt_key(key_bag.bag, secret)
-    return _pair_entries(plaintext.key_bags, certificates), plaintext.unsupported
+    return pair_entries(plaintext.key_bags, certificates), plaintext.unsupported
 
 
 
@@ -191,7 +179,7 @@ def _walk_plaintext(data: bytes) -> _Plaintext:
     return plaintext
 
 
-def _key_bag(bag: asn1_pkcs12.SafeBag) -> _KeyBag:
+def _key_bag(bag: asn1_pkcs12.SafeBag) -> KeyBag:
     friendly_name = local_key_id = None
     if bag["bag_attributes"].native is not None:
         for attribute in bag["bag_attributes"]:
@@ -203,7 +191,7 @@ def _key_bag(bag: asn1_pkcs12.SafeBag) -> _KeyBag:
                 friendly_name = value
             if attribute["type"].native == "local_key_id" and local_key_id is None and isinstance(value, bytes):
                 local_key_id = value
-    return _KeyBag(bag, friendly_name, local_key_id)
+    return KeyBag(bag, friendly_name, local_key_id)
 
 
 
@@ -253,68 +241,3 @@ def _check_certificate(certificate: x509.Certificate) -> None:
         warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
         certificate.subject, certificate.issuer, certificate.serial_number  # noqa: B018
     certificate.not_valid_before_utc, certificate.not_valid_after_utc  # noqa: B018
-
-
-def _name(friendly_name: bytes | None) -> str | None:
-    return friendly_name.decode("utf-8", "replace") if friendly_name is not None else None
-
-
-# --------------------------------------------------------------------------- pairing
-
-
-def _pair_entries(
-    key_bags: Sequence[_KeyBag], certificates: Sequence[crypto_pkcs12.PKCS12Certificate]
-) -> list[KeystoreEntry]:
-    unpaired = list(range(len(certificates)))
-    paired: list[tuple[_KeyBag, int | None]] = []
-    for key_bag in key_bags:
-        index = _matching_certificate(key_bag, certificates, unpaired)
-        if index is not None:
-            unpaired.remove(index)
-        paired.append((key_bag, index))
-    entries = [
-        KeystoreEntry(
-            alias=key_bag.friendly_name or (_name(certificates[index].friendly_name) if index is not None else None),
-            local_key_id=key_bag.local_key_id,
-            certificate=certificates[index].certificate if index is not None else None,
-            private_key=key_bag.key,
-            key_left_encrypted=key_bag.key is None,
-        )
-        for key_bag, index in paired
-    ]
-    for index in unpaired:
-        alias, certificate = _name(certificates[index].friendly_name), certificates[index].certificate
-        entries.append(KeystoreEntry(alias, None, certificate, trusted=_is_trusted_alias(alias, certificate)))
-    return entries
-
-
-def _matching_certificate(
-    key_bag: _KeyBag, certificates: Sequence[crypto_pkcs12.PKCS12Certificate], candidates: list[int]
-) -> int | None:
-    if key_bag.friendly_name is not None:
-        for index in candidates:
-            if _name(certificates[index].friendly_name) == key_bag.friendly_name:
-                return index
-    if key_bag.key is not None:  # a key left encrypted is paired by its friendly name only
-        for index in candidates:
-            if _same_public_key(key_bag.key, certificates[index].certificate):
-                return index
-    return None
-
-
-def _is_trusted_alias(alias: str | None, certificate: x509.Certificate) -> bool:
-    """Java names a chain certificate by its subject DN, a trusted entry by the alias it was given."""
-    if alias is None:
-        return False
-    try:
-        return x509.Name.from_rfc4514_string(alias).rfc4514_string() != certificate.subject.rfc4514_string()
-    except ValueError:
-        return True
-
-
-def _same_public_key(private_key: object, certificate: x509.Certificate) -> bool:
-    try:
-        return public_key_der(private_key.public_key()) == public_key_der(certificate.public_key())  # type: ignore[attr-defined]
-    except Exception:  # unsupported key types simply do not match
-        return False
-
