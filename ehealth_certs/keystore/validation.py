@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ehealth_certs.keystore import ocsp
-from ehealth_certs.keystore.codes import EncryptionKeyStatus, ErrorCode, RevocationStatus, WarningCode
+from ehealth_certs.keystore.codes import ErrorCode, RevocationStatus, WarningCode
 from ehealth_certs.keystore.dates import add_months, aware
 from ehealth_certs.keystore.description import describe_entries, is_authentication, is_authentication_alias
 from ehealth_certs.keystore.entry import (
@@ -42,7 +42,6 @@ from ehealth_certs.keystore.subject import (
 from ehealth_certs.keystore.trust import ACCEPTANCE, ENVIRONMENTS, TrustSettings, chains_to, issued_by, looks_like_acceptance
 
 __all__ = [
-    "EncryptionKeyStatus",
     "ErrorCode",
     "ExpectedIdentity",
     "RevocationStatus",

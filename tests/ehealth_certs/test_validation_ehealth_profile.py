@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.utils import translation
 
+from ehealth_certs.keystore.codes import EncryptionKeyStatus
 from ehealth_certs.keystore.trust import TrustSettings
 from ehealth_certs.keystore.validation import (
-    EncryptionKeyStatus,
     ErrorCode,
     ExpectedIdentity,
     ValidationResult,
