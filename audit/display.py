@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ehealth_certs.models import CertificateState, RevocationReason, UploadChannel
-from ehealth_certs.keystore.password_policy import RULES
 from ehealth_certs.refusal_reasons import refusal_reason
-from ehealth_certs.keystore.validation import REVOCATION_REASONS, revocation_reason_label
+from ehealth_certs.keystore_text import PASSWORD_RULES, REVOCATION_REASONS, revocation_reason_label
 
 from .models import AuditEvent, EventKind
 
@@ -53,7 +52,7 @@ def _revocation_reason(value) -> str:
 
 
 def _rules(codes) -> str:
-    messages = {rule.code: rule.message for rule in RULES}
+    messages = {rule.code: rule.message for rule in PASSWORD_RULES}
     return " ".join(str(messages[code]) for code in codes if code in messages)
 
 

@@ -73,7 +73,7 @@ def measure(kind: str) -> dict:
 
     from ehealth_certs import conf
     from ehealth_certs.reminders import scan
-    from ehealth_certs.keystore.validation import add_months
+    from ehealth_certs.keystore.dates import add_months
 
     now = timezone.now()
     with connection.cursor() as cursor:  # connect and warm the catalogue outside the figures

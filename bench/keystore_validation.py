@@ -66,7 +66,7 @@ def main() -> None:
     for layout in ("modern", "legacy"):
         data = pki.keytool_keystore(pki.ehealth_entries(production, auth, [encryption]), layout=layout)
         result = validate_keystore(data, password, trust=trust, now=pki.NOW, expected=expected)
-        assert result.valid, (layout, result.error, result.message)
+        assert result.valid, (layout, result.error, result.message_key, result.message_params)
         assert len([entry for entry in result.entries if entry.has_private_key]) == 2, "two key entries expected"
         samples = interleaved(
             {

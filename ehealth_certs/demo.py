@@ -23,7 +23,8 @@ from practitioners.models import Practitioner
 
 from ehealth_certs import refusals
 from ehealth_certs.models import Certificate, UploadChannel
-from ehealth_certs.keystore.pkcs12 import KeystoreEntry, build_keystore
+from ehealth_certs.keystore.entry import KeystoreEntry
+from ehealth_certs.keystore.writer import build_keystore
 from ehealth_certs.lifecycle.keystore_import import import_keystore
 
 DEMO_KEYSTORE_PASSWORD = "demo-keystore-2026"

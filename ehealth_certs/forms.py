@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ehealth_certs.keystore import password_policy
+from ehealth_certs.keystore_text import failed_password_rules
 from ehealth_certs.lifecycle.keystore_import import clean_file_name, read_capped
 from ehealth_certs.lifecycle import revocation
 from ehealth_certs.lifecycle.revocation import REASON_TEXT_MAX_LENGTH
@@ -70,7 +71,7 @@ class PasswordChangeForm(forms.Form):
         cleaned = super().clean()
         new, confirmation = cleaned.get("new_password"), cleaned.get("confirmation")
         if new is not None:
-            for rule in password_policy.failed_checks(new, confirmation if confirmation is not None else ""):
+            for rule in failed_password_rules(new, confirmation if confirmation is not None else ""):
                 field = "confirmation" if rule.code == password_policy.CONFIRMATION else "new_password"
                 self.add_error(field, rule.message)
         return cleaned

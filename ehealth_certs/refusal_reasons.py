@@ -1,6 +1,6 @@
 """Why a keystore import or a keystore password change was refused, in a few words for people.
 
-The services keep machine codes (``validation.ErrorCode``, ``keystore_import.THROTTLED``/``CONFLICT``,
+The services keep machine codes (``keystore.codes.ErrorCode``, ``keystore_import.THROTTLED``/``CONFLICT``,
 ``password_change``'s codes, an eID error's ``code``) in the audit log's details; the log page shows
 these words instead, in the reader's language.
 """
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from eid import card, services as eid_services
 from ehealth_certs.lifecycle import keystore_import, password_change
-from ehealth_certs.keystore.validation import ErrorCode
+from ehealth_certs.keystore.codes import ErrorCode
 
 REASONS = {
     ErrorCode.TOO_LARGE: _("file too large for a keystore"),

@@ -18,7 +18,7 @@ from practitioners.models import Practitioner
 
 from ehealth_certs import conf
 from ehealth_certs.models import Certificate, CertificateState, stored_bytes
-from ehealth_certs.keystore.validation import add_months
+from ehealth_certs.keystore.dates import add_months
 
 NONE, VALID, EXPIRING, EXPIRED = "none", "valid", "expiring", "expired"
 STATUS_CHOICES = (

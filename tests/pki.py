@@ -32,7 +32,8 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from ehealth_certs.keystore.pkcs12 import KeystoreEntry, build_keystore
+from ehealth_certs.keystore.entry import KeystoreEntry
+from ehealth_certs.keystore.writer import build_keystore
 
 PASSWORD = "Passw0rd-test"
 """Default keystore password (printable ASCII, long enough for keytool)."""
@@ -334,7 +335,7 @@ def ehealth_entries(
 
 
 def python_keystore(entries: Sequence[StoreEntry], password: str = PASSWORD) -> bytes:
-    """Write with ``ehealth_certs.keystore.pkcs12.build_keystore`` (modern layout); chain certificates
+    """Write with ``ehealth_certs.keystore.writer.build_keystore`` (modern layout); chain certificates
     become alias-less certificate bags, as Java writes them."""
     keystore_entries: list[KeystoreEntry] = []
     chain_certs: list[x509.Certificate] = []

@@ -82,7 +82,7 @@ def foreign_strings(language: str) -> set[str]:
 def machine_codes() -> set[str]:
     codes = {str(code) for code in (*ErrorCode, *WarningCode, *EventKind.values)}
     codes |= set(refusals.PASSWORD_CHANGE_MESSAGES) | {password_change.THROTTLED}
-    codes |= {rule.code for rule in password_policy.RULES}
+    codes |= set(password_policy.RULES)
     codes |= {error.code for error in vars(card).values() if isinstance(error, type) and issubclass(error, card.EidError)}
     return {code for code in codes if "_" in code}
 

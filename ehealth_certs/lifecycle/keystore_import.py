@@ -27,6 +27,7 @@ from oxygen import throttle
 from oxygen.errors import Refused
 from ehealth_certs.models import Certificate, CertificateEntry, CertificateState, EntryKind, UploadChannel
 from ehealth_certs.keystore.validation import ExpectedIdentity, RevocationStatus, ValidationResult, recheck_active, validate_keystore
+from ehealth_certs.keystore_text import validation_message
 
 logger = logging.getLogger(__name__)
 
@@ -267,7 +268,7 @@ def _active_certificate(practitioner: Practitioner) -> Certificate | None:
 
 def _refused(practitioner: Practitioner, result: ValidationResult) -> ImportOutcome:
     logger.info("keystore import for record %s refused: %s", practitioner.public_id, result.error)
-    return ImportOutcome(result=result, error=str(result.error), message=result.message)
+    return ImportOutcome(result=result, error=str(result.error), message=validation_message(result))
 
 
 def _refusal(outcome: ImportOutcome) -> Refused:

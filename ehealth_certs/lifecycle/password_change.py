@@ -1,6 +1,6 @@
 """Changing a keystore's password: the stored one (replaced in place) or an uploaded file.
 
-The keystore is re-encrypted by ``pkcs12.change_password``, which keeps every key, certificate,
+The keystore is re-encrypted by ``keystore.writer.change_password``, which keeps every key, certificate,
 friendly name and localKeyId, then reopens the result with the new password (and checks that
 the old one fails) before returning it. Only then is the stored keystore replaced, in one
 transaction, if the certificate is still active; the new file is offered once for download (a
@@ -28,7 +28,8 @@ from audit.models import EventKind
 from audit.services import record_event
 from practitioners.models import Practitioner
 
-from ehealth_certs.keystore import password_policy, pkcs12
+from ehealth_certs.keystore import entry, writer
+from ehealth_certs.keystore_text import failed_password_rules
 from ehealth_certs.lifecycle import keystore_import, storage
 from oxygen import throttle
 from oxygen.errors import Refused
@@ -44,7 +45,7 @@ POLICY, UNCHANGED, WRONG_PASSWORD, THROTTLED, NOT_ACTIVE, NOT_KEYSTORE, REENCRYP
 
 @sensitive_variables("current", "new", "confirmation")
 def _precheck(current: str, new: str, confirmation: str) -> None:
-    failed = password_policy.failed_checks(new, confirmation)
+    failed = failed_password_rules(new, confirmation)
     if failed:
         raise Refused(POLICY, failed_rules=failed)
     if new == current:
@@ -62,13 +63,13 @@ def _claim(scopes: list[str], now: datetime) -> throttle.Claim:
 @sensitive_variables("current", "new")
 def _reencrypt(data: bytes, current: str, new: str, attempt: throttle.Claim) -> bytes:
     try:
-        keystore = pkcs12.change_password(data, current, new)
-    except pkcs12.WrongPasswordError:
+        keystore = writer.change_password(data, current, new)
+    except entry.WrongPasswordError:
         raise Refused(WRONG_PASSWORD) from None
-    except pkcs12.NotPkcs12Error:
+    except entry.NotPkcs12Error:
         attempt.release()
         raise Refused(NOT_KEYSTORE) from None
-    except pkcs12.Pkcs12Error as exc:
+    except entry.Pkcs12Error as exc:
         logger.warning("keystore re-encryption refused: %s", exc)
         attempt.release()
         raise Refused(REENCRYPT_FAILED, reason=str(exc)) from None

@@ -18,7 +18,7 @@ from practitioners.user_language import language_for
 
 from ehealth_certs import conf
 from ehealth_certs.reminders.thresholds import EXPIRED, WINDOW
-from ehealth_certs.keystore.validation import revocation_reason_label
+from ehealth_certs.keystore_text import revocation_reason_label
 
 if TYPE_CHECKING:
     from ehealth_certs.models import AdminDigest, Certificate, Reminder, RevocationNotice

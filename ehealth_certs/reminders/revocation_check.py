@@ -27,7 +27,7 @@ from audit.services import record_event
 from ehealth_certs import conf
 from ehealth_certs.keystore import ocsp
 from ehealth_certs.models import Certificate, CertificateState, RevocationCheck, RevocationNotice, stored_bytes
-from ehealth_certs.keystore.validation import REVOCATION_REASONS
+from ehealth_certs.keystore_text import REVOCATION_REASONS
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from ehealth_certs.models import (
     stored_bytes,
 )
 from ehealth_certs.reminders.thresholds import cutoffs
-from ehealth_certs.keystore.validation import add_months
+from ehealth_certs.keystore.dates import add_months
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from ehealth_certs.keystore.validation import add_months
+from ehealth_certs.keystore.dates import add_months
 
 WINDOW = "window"
 EXPIRED = "expired"

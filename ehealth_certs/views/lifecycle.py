@@ -20,7 +20,7 @@ from practitioners import record_tabs
 
 from ehealth_certs import refusals, selectors
 from ehealth_certs.lifecycle import password_change, renewal, revocation
-from ehealth_certs.keystore import password_policy
+from ehealth_certs.keystore_text import password_rules_for_browser
 from ehealth_certs.forms import PasswordChangeForm, RenewalStepForm, RevocationForm, UploadedPasswordChangeForm
 from ehealth_certs.models import Certificate, CertificateState, RenewalStep, stored_bytes
 from ehealth_certs.page_access import CertificateManagerMixin
@@ -79,7 +79,7 @@ class RenewalStepView(RecordCertificateMixin, View):
 
 
 def _policy_context() -> dict:
-    return {"password_policy": password_policy.rules_for_browser()}
+    return {"password_policy": password_rules_for_browser()}
 
 
 def _refusal_context(view, form, refused: Refused) -> dict:

@@ -77,7 +77,7 @@ def java_keystores(
 
 @pytest.fixture(scope="session")
 def python_keystore(store_entries: list[pki.StoreEntry]) -> bytes:
-    """The same content written by ehealth_certs.keystore.pkcs12.build_keystore (fast)."""
+    """The same content written by ehealth_certs.keystore.writer.build_keystore (fast)."""
     return pki.python_keystore(store_entries)
 
 

@@ -45,7 +45,7 @@ def mismatched_keystore() -> bytes:
 
 
 def not_after_of(data: bytes):
-    from ehealth_certs.keystore.pkcs12 import read_keystore
+    from ehealth_certs.keystore.reader import read_keystore
 
     [auth] = [entry for entry in read_keystore(data, PASSWORD) if entry.alias == "authentication"]
     return auth.certificate.not_valid_after_utc

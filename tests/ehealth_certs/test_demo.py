@@ -33,7 +33,7 @@ def test_demo_certificates_cover_each_status_and_leave_an_uploadable_file(demo_s
     jan = Certificate.objects.get(practitioner__last_name="Peeters")
     result = validate_for_inspection(report.upload_files[jan.practitioner].read_bytes(), DEMO_KEYSTORE_PASSWORD,
                                      ssin=jan.practitioner.niss)
-    assert result.valid, result.message
+    assert result.valid, (result.message_key, result.message_params)
     assert result.not_after > jan.not_after + datetime.timedelta(days=30)
 
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 from audit.models import AuditEvent, EventKind
 from ehealth_certs import refusals
 from ehealth_certs.lifecycle import keystore_import, password_change, storage
-from ehealth_certs.keystore import pkcs12
+from ehealth_certs.keystore import reader, writer
+from ehealth_certs.keystore.entry import Pkcs12Error
 from ehealth_certs.models import Certificate, KeystoreDownload, KeystorePasswordChange
 from oxygen.errors import Refused
 from tests import pki
@@ -83,7 +84,7 @@ def test_java_keystore_is_reencrypted_and_keytool_lists_every_entry_with_the_new
     with pytest.raises(RuntimeError, match="keytool -list"):
         pki.keytool_list(keystore, PASSWORD)
     # every key, certificate, alias and local key id kept
-    assert aliases(pkcs12.read_keystore(keystore, NEW_PASSWORD)) == aliases(pkcs12.read_keystore(original, PASSWORD))
+    assert aliases(reader.read_keystore(keystore, NEW_PASSWORD)) == aliases(reader.read_keystore(original, PASSWORD))
     certificate.refresh_from_db()
     assert certificate.file_size == len(keystore)
 
@@ -139,7 +140,7 @@ def test_uploaded_keystore_is_reencrypted_and_nothing_is_stored(practitioner_rec
         data, PASSWORD, NEW_PASSWORD, NEW_PASSWORD, practitioner=practitioner_record, actor=practitioner_user
     )
 
-    assert aliases(pkcs12.read_keystore(keystore, NEW_PASSWORD)) == aliases(pkcs12.read_keystore(data, PASSWORD))
+    assert aliases(reader.read_keystore(keystore, NEW_PASSWORD)) == aliases(reader.read_keystore(data, PASSWORD))
     assert not Certificate.objects.exists() and not KeystoreDownload.objects.exists()
 
 
@@ -207,9 +208,9 @@ def test_a_failed_verification_changes_nothing(practitioner_record, practitioner
     before = stored_bytes(certificate)
 
     def failing(data, old, new):
-        raise pkcs12.Pkcs12Error("the re-encrypted keystore still opens with the old password")
+        raise Pkcs12Error("the re-encrypted keystore still opens with the old password")
 
-    monkeypatch.setattr(pkcs12, "change_password", failing)
+    monkeypatch.setattr(writer, "change_password", failing)
 
     refusal = refused(change, certificate, practitioner_user)
 
@@ -296,13 +297,13 @@ def test_parallel_wrong_current_passwords_cannot_pass_the_limit(postgres, practi
     attempts = 12
     barrier = threading.Barrier(attempts)
     tried = []
-    change_password = pkcs12.change_password
+    change_password = writer.change_password
 
     def counted_change(*args, **kwargs):
         tried.append(1)
         return change_password(*args, **kwargs)
 
-    monkeypatch.setattr(pkcs12, "change_password", counted_change)
+    monkeypatch.setattr(writer, "change_password", counted_change)
     outcomes = []
 
     def attempt(number):

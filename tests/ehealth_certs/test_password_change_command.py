@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditEvent, EventKind
-from ehealth_certs.keystore import pkcs12
+from ehealth_certs.keystore import reader
 from tests import pki
 from tests.ehealth_certs.keystores import PASSWORD, person_keystore
 
@@ -49,8 +49,8 @@ def test_keytool_lists_every_entry_of_the_result_with_the_new_password(layout, t
         pki.keytool_list(result, PASSWORD)
     assert source.read_bytes() == java_keystores[layout]  # the original is left as it was
     assert oct(out.stat().st_mode & 0o777) == "0o600"
-    assert [e.local_key_id for e in pkcs12.read_keystore(result, NEW)] == [
-        e.local_key_id for e in pkcs12.read_keystore(java_keystores[layout], PASSWORD)
+    assert [e.local_key_id for e in reader.read_keystore(result, NEW)] == [
+        e.local_key_id for e in reader.read_keystore(java_keystores[layout], PASSWORD)
     ]
     assert AuditEvent.objects.filter(kind=EventKind.KEYSTORE_PASSWORD_CHANGED).count() == 1
 
@@ -61,7 +61,7 @@ def test_windows_line_endings_are_accepted(tmp_path):
 
     run(source, out, f"{PASSWORD}\r\n{NEW}\r\n")
 
-    assert pkcs12.read_keystore(out.read_bytes(), NEW)
+    assert reader.read_keystore(out.read_bytes(), NEW)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from ehealth_certs.keystore import pkcs12
+from ehealth_certs.keystore import reader
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import KeystoreDownload, KeystorePasswordChange
 from tests.ehealth_certs.keystores import (
@@ -74,7 +74,7 @@ def test_change_then_download_once(client, practitioner_record, practitioner_use
     assert download["Content-Disposition"] == f'attachment; filename="{FILE_NAME}"'
     assert download["Cache-Control"] == "no-store"
     assert download["Content-Type"] == "application/x-pkcs12"
-    assert pkcs12.read_keystore(download.content, NEW)
+    assert reader.read_keystore(download.content, NEW)
     assert download.content == keystore_import.stored_keystore(certificate)
     # once
     again = client.get(file_link, follow=True)
@@ -178,8 +178,8 @@ def test_uploaded_keystore_comes_back_reencrypted(client, practitioner_record, p
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="{FILE_NAME}"'
     assert "no-store" in response["Cache-Control"]
-    entries = pkcs12.read_keystore(response.content, NEW)
-    assert [entry.alias for entry in entries] == [entry.alias for entry in pkcs12.read_keystore(data, PASSWORD)]
+    entries = reader.read_keystore(response.content, NEW)
+    assert [entry.alias for entry in entries] == [entry.alias for entry in reader.read_keystore(data, PASSWORD)]
     assert not KeystoreDownload.objects.exists()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from ehealth_certs.keystore import password_policy
+from ehealth_certs import keystore_text
 from ehealth_certs.keystore.password_policy import CHARACTERS, CONFIRMATION, DIGIT_OR_SYMBOL, LENGTH
 from tests.conftest import require_service
 
@@ -17,7 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def codes(password, confirmation=None):
-    return [rule.code for rule in password_policy.failed_checks(password, confirmation)]
+    return [rule.code for rule in keystore_text.failed_password_rules(password, confirmation)]
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_confirmation_must_be_equal():
 
 
 def test_messages_are_clear():
-    messages = {rule.code: str(rule.message) for rule in password_policy.RULES}
+    messages = {rule.code: str(rule.message) for rule in keystore_text.PASSWORD_RULES}
 
     assert messages[LENGTH] == "At least 8 characters."
     assert "digit or symbol" in messages[DIGIT_OR_SYMBOL]
@@ -59,7 +59,7 @@ def test_messages_are_clear():
 
 
 def test_rules_for_browser_describe_the_same_policy():
-    rules = password_policy.rules_for_browser()
+    rules = keystore_text.password_rules_for_browser()
 
     assert rules["min_length"] == 8
     assert rules["accepted"] == "".join(chr(code) for code in range(32, 127))
@@ -110,7 +110,7 @@ def test_browser_script_agrees_with_the_server(tmp_path):
     require_service(node is not None, "Node.js (to run static/js/password_policy.js)")
     harness = tmp_path / "harness.js"
     harness.write_text(_HARNESS)
-    policy = json.dumps(password_policy.rules_for_browser())
+    policy = json.dumps(keystore_text.password_rules_for_browser())
 
     completed = subprocess.run(
         [node, str(harness), str(PROJECT_ROOT / "static/js/password_policy.js"), policy, json.dumps(BROWSER_CASES)],
@@ -131,7 +131,7 @@ def test_browser_script_agrees_with_the_server(tmp_path):
 def test_a_confirmation_mismatch_says_it_does_not_match(language, failure, requirement):
     """The checklist line states the rule; the error says what is wrong (never "is equal")."""
     with translation.override(language):
-        [rule] = password_policy.failed_checks("Passw0rd-1", "Passw0rd-2")
+        [rule] = keystore_text.failed_password_rules("Passw0rd-1", "Passw0rd-2")
         assert rule.code == CONFIRMATION and failure in str(rule.message)
-        [listed] = [item for item in password_policy.rules_for_browser()["rules"] if item["code"] == CONFIRMATION]
+        [listed] = [item for item in keystore_text.password_rules_for_browser()["rules"] if item["code"] == CONFIRMATION]
         assert listed["requirement"] == requirement

@@ -7,17 +7,18 @@ from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12 as crypto_pkcs12
 
-from ehealth_certs.keystore import pkcs12
-from ehealth_certs.keystore.pkcs12 import (
+from ehealth_certs.keystore import budget, reader
+from ehealth_certs.keystore.entry import (
     KeystoreEntry,
+    NoMacError,
     NotPkcs12Error,
     Pkcs12Error,
+    TooCostlyError,
     WrongPasswordError,
-    build_keystore,
-    change_password,
     public_key_der,
-    read_keystore,
 )
+from ehealth_certs.keystore.reader import read_keystore
+from ehealth_certs.keystore.writer import build_keystore, change_password
 from tests import pki
 from tests.ehealth_certs.conftest import NOT_KEYSTORES
 
@@ -198,7 +199,7 @@ def test_change_password_keeps_mismatched_entries_as_they_are(auth: pki.Issued) 
 
 
 def test_too_many_bags_are_refused(production: pki.Pki) -> None:
-    many = [KeystoreEntry(None, None, production.root.cert)] * (pkcs12.MAX_BAGS + 1)
+    many = [KeystoreEntry(None, None, production.root.cert)] * (reader.MAX_BAGS + 1)
 
     with pytest.raises(NotPkcs12Error, match="SafeBags"):
         read_keystore(build_keystore(many, pki.PASSWORD), pki.PASSWORD)
@@ -265,7 +266,7 @@ def test_keys_left_encrypted_cost_no_key_derivation(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """load_pkcs12 decrypts the first key bag: it is reused when OpenSSL met it first, never decrypted twice."""
-    decrypted = count_calls(monkeypatch, pkcs12, "_decrypt_key")
+    decrypted = count_calls(monkeypatch, reader, "_decrypt_key")
 
     read_keystore(java_keystores[name], pki.PASSWORD)
     assert len(decrypted) == all_keys  # three keys, the first from load_pkcs12
@@ -382,15 +383,15 @@ def no_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden(*arguments: object, **options: object) -> None:
         raise AssertionError("a key derivation was attempted")
 
-    monkeypatch.setattr(pkcs12.crypto_pkcs12, "load_pkcs12", forbidden)
-    monkeypatch.setattr(pkcs12.serialization, "load_der_private_key", forbidden)
+    monkeypatch.setattr(reader.crypto_pkcs12, "load_pkcs12", forbidden)
+    monkeypatch.setattr(reader.serialization, "load_der_private_key", forbidden)
 
 
 @pytest.mark.parametrize(
     ("mac", "keys", "why"),
     [
-        (pkcs12.MAX_ITERATIONS + 1, None, "iteration count"),  # one derivation too costly
-        (None, pkcs12.MAX_ITERATIONS + 1, "iteration count"),
+        (budget.MAX_ITERATIONS + 1, None, "iteration count"),  # one derivation too costly
+        (None, budget.MAX_ITERATIONS + 1, "iteration count"),
         (900_000, 600_000, "in all"),  # each acceptable, 900,000 + 2 x 600,000 too much together
     ],
 )
@@ -400,7 +401,7 @@ def test_costly_keystores_are_refused_before_any_derivation(
     data = with_iterations(python_keystore, mac=mac, keys=keys)
     started = time.perf_counter()
 
-    with pytest.raises(pkcs12.TooCostlyError, match=why):
+    with pytest.raises(TooCostlyError, match=why):
         read_keystore(data, pki.PASSWORD)
 
     assert time.perf_counter() - started < 0.5
@@ -412,7 +413,7 @@ def without_mac(data: bytes) -> bytes:
 
 
 def test_keystore_without_mac_is_refused(python_keystore: bytes, no_derivation: None) -> None:
-    with pytest.raises(pkcs12.NoMacError):
+    with pytest.raises(NoMacError):
         read_keystore(without_mac(python_keystore), pki.PASSWORD)
 
 

@@ -23,7 +23,7 @@ from ehealth_certs.models import (
     ScanRun,
 )
 from ehealth_certs.reminders.thresholds import current_threshold
-from ehealth_certs.keystore.validation import add_months
+from ehealth_certs.keystore.dates import add_months
 from practitioners import roles
 from practitioners.models import UserPreference
 from tests.conftest import make_practitioner, make_user

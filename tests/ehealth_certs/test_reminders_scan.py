@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from ehealth_certs.reminders import scan
 from ehealth_certs.models import DeliveryState, Reminder, ScanRun
 from ehealth_certs.reminders.thresholds import current_threshold
-from ehealth_certs.keystore.validation import add_months
+from ehealth_certs.keystore.dates import add_months
 from tests.conftest import make_practitioner
 from tests.ehealth_certs.test_reminders import DAYS, T0, make_certificate
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from ehealth_certs import refusals
+from ehealth_certs.keystore_text import validation_message
 from ehealth_certs.lifecycle import keystore_import, storage
 from oxygen.errors import Refused
 from ehealth_certs.models import Certificate, CertificateEntry, CertificateState, UploadChannel
@@ -136,7 +137,7 @@ def test_each_invalid_keystore_is_refused_with_its_code_and_nothing_is_stored(co
 
     assert not outcome.imported
     assert refusal.code == outcome.error == code
-    assert str(outcome.message) == str(outcome.result.message) and str(outcome.message)
+    assert str(outcome.message) == str(validation_message(outcome.result)) and str(outcome.message)
     assert not Certificate.objects.exists() and not CertificateEntry.objects.exists()
 
 

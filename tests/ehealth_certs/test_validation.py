@@ -9,17 +9,18 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from ehealth_certs.keystore import pkcs12
+from ehealth_certs.keystore import reader
+from ehealth_certs.keystore.dates import add_months
+from ehealth_certs.keystore.subject import parse_identifiers
 from ehealth_certs.keystore.trust import TrustSettings, load_ca_bundle
 from ehealth_certs.keystore.validation import (
     ErrorCode,
     ExpectedIdentity,
     ValidationResult,
     WarningCode,
-    add_months,
-    parse_identifiers,
     validate_keystore,
 )
+from ehealth_certs.keystore_text import validation_message
 from tests import pki
 from tests.ehealth_certs.conftest import NOT_KEYSTORES
 from tests.ehealth_certs.test_pkcs12 import with_iterations, without_mac
@@ -48,7 +49,7 @@ def test_java_keystores_are_valid(
 ) -> None:
     result = validate(java_keystores[name], trust, expected=ExpectedIdentity(ssin=SSIN))
 
-    assert (result.valid, result.error, result.message, result.warnings) == (True, None, "", [])
+    assert (result.valid, result.error, validation_message(result), result.warnings) == (True, None, "", [])
     assert result.environment == "production"
     assert result.identifiers == {"SSIN": SSIN}
     assert result.subject == auth.cert.subject.rfc4514_string()
@@ -78,8 +79,8 @@ def test_only_the_authentication_key_is_decrypted(
     """Each key costs a key derivation: the encryption keys are described from their certificates, and
     the first key, which load_pkcs12 decrypts anyway, is not decrypted again."""
     loaded = []
-    load = pkcs12._decrypt_key
-    monkeypatch.setattr(pkcs12, "_decrypt_key", lambda bag, secret: loaded.append(bag) or load(bag, secret))
+    load = reader._decrypt_key
+    monkeypatch.setattr(reader, "_decrypt_key", lambda bag, secret: loaded.append(bag) or load(bag, secret))
 
     result = validate(java_keystores[name], trust)
 
@@ -135,7 +136,8 @@ def test_to_json_dict(java_keystores: dict[str, bytes], trust: TrustSettings) ->
 
 
 def test_to_json_dict_of_a_failure(python_keystore: bytes, trust: TrustSettings, render: Render) -> None:
-    document = validate(python_keystore, trust, now=NOW + timedelta(days=5 * 365)).to_json_dict()
+    result = validate(python_keystore, trust, now=NOW + timedelta(days=5 * 365))
+    document = result.to_json_dict(render(validation_message(result)))
 
     assert (document["valid"], document["error"]) == (False, "expired")
     assert "expired" in document["message"]
@@ -164,21 +166,21 @@ def test_wrong_password(name: str, java_keystores: dict[str, bytes], trust: Trus
 
     assert result.error == ErrorCode.WRONG_PASSWORD
     assert result.entries == []
-    assert "password" in render(result.message)
+    assert "password" in render(validation_message(result))
 
 
 def test_keystore_without_mac_is_refused(python_keystore: bytes, trust: TrustSettings, render: Render) -> None:
     result = validate(without_mac(python_keystore), trust)
 
     assert (result.valid, result.error) == (False, ErrorCode.NO_MAC)
-    assert "MAC" in render(result.message)
+    assert "MAC" in render(validation_message(result))
 
 
 def test_costly_keystore_is_refused(python_keystore: bytes, trust: TrustSettings, render: Render) -> None:
     result = validate(with_iterations(python_keystore, mac=900_000, keys=600_000), trust)
 
     assert (result.valid, result.error) == (False, ErrorCode.TOO_COSTLY)
-    assert "two million" in render(result.message)
+    assert "two million" in render(validation_message(result))
 
 
 def test_openssl_keystore_with_unencrypted_key_is_valid(production: pki.Pki, auth: pki.Issued, trust: TrustSettings) -> None:
@@ -223,7 +225,7 @@ def test_not_yet_valid(production: pki.Pki, trust: TrustSettings, render: Render
     result = validate(keystore_for(production, auth), trust, now=starts - timedelta(seconds=1))
 
     assert result.error == ErrorCode.NOT_YET_VALID
-    assert "15/01/2030" in render(result.message)
+    assert "15/01/2030" in render(validation_message(result))
     assert validate(keystore_for(production, auth), trust, now=starts).valid
 
 
@@ -235,7 +237,7 @@ def test_expired(production: pki.Pki, trust: TrustSettings, render: Render) -> N
     result = validate(data, trust, now=ends + timedelta(seconds=1))
 
     assert result.error == ErrorCode.EXPIRED
-    assert "31/03/2026" in render(result.message)
+    assert "31/03/2026" in render(validation_message(result))
     assert result.not_after == ends
     assert validate(data, trust, now=ends).error is None
 
@@ -274,7 +276,7 @@ def test_untrusted_when_no_bundle_is_configured(
         result = validate(python_keystore, settings)
 
         assert result.error == ErrorCode.UNTRUSTED_CHAIN
-        assert "no CA bundle is configured for the production environment" in render(result.message)
+        assert "no CA bundle is configured for the production environment" in render(validation_message(result))
 
 
 def test_expired_ca_breaks_the_chain(production: pki.Pki, auth: pki.Issued, trust: TrustSettings) -> None:
@@ -292,7 +294,7 @@ def test_acceptance_certificate_on_production_installation(
     result = validate(data, trust)
 
     assert (result.error, result.environment) == (ErrorCode.ENVIRONMENT_MISMATCH, "acceptance")
-    message = render(result.message)
+    message = render(validation_message(result))
     assert "acceptance" in message and "production" in message
     # recognised by its issuer name even when the acceptance bundle is not configured
     production_only = TrustSettings("production", production_cas=trust.production_cas)
@@ -311,7 +313,7 @@ def test_identity_mismatch_on_ssin(python_keystore: bytes, trust: TrustSettings,
     result = validate(python_keystore, trust, expected=ExpectedIdentity(ssin="03021500440"))
 
     assert result.error == ErrorCode.IDENTITY_MISMATCH
-    assert render(result.message).startswith(
+    assert render(validation_message(result)).startswith(
         "This keystore belongs to Jan Peeters (NISS 85.07.30-033.28), not to NISS 03.02.15-004.40."
     )
 
@@ -339,7 +341,7 @@ def test_organisation_certificate_is_refused_on_a_practitioner_record(
     result = validate(keystore_for(production, auth), trust, expected=ExpectedIdentity(ssin=SSIN))
 
     assert result.error == ErrorCode.ORGANISATION_CERTIFICATE
-    assert f"certificate of an organisation ({identifier}), not of a person" in render(result.message)
+    assert f"certificate of an organisation ({identifier}), not of a person" in render(validation_message(result))
     assert validate(keystore_for(production, auth), trust).valid  # described, not refused, without a record
 
 
@@ -350,7 +352,7 @@ def test_certificate_without_identifier(production: pki.Pki, trust: TrustSetting
     result = validate(keystore_for(production, auth), trust, expected=ExpectedIdentity(ssin=SSIN))
 
     assert (result.error, result.identifiers) == (ErrorCode.IDENTITY_MISMATCH, {})
-    assert "carries no NISS: it is not a personal eHealth certificate" in render(result.message)
+    assert "carries no NISS: it is not a personal eHealth certificate" in render(validation_message(result))
 
 
 def test_older_than_active(python_keystore: bytes, auth: pki.Issued, trust: TrustSettings, render: Render) -> None:
@@ -359,7 +361,7 @@ def test_older_than_active(python_keystore: bytes, auth: pki.Issued, trust: Trus
     older = validate(python_keystore, trust, active_not_after=not_after)
 
     assert older.error == ErrorCode.OLDER_THAN_ACTIVE
-    assert "most recent" in render(older.message)
+    assert "most recent" in render(validation_message(older))
     assert validate(python_keystore, trust, active_not_after=not_after - timedelta(seconds=1)).valid
 
 

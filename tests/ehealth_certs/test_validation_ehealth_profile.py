@@ -14,15 +14,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.utils import translation
 
+from ehealth_certs.keystore.codes import EncryptionKeyStatus
 from ehealth_certs.keystore.trust import TrustSettings
 from ehealth_certs.keystore.validation import (
-    EncryptionKeyStatus,
     ErrorCode,
     ExpectedIdentity,
     ValidationResult,
     WarningCode,
     validate_keystore,
 )
+from ehealth_certs.keystore_text import validation_message
 from tests import pki
 
 NOW = pki.NOW
@@ -68,7 +69,7 @@ def test_unfinished_request_is_not_called_expired(trust: TrustSettings) -> None:
     result = validate(placeholder_keystore(), trust, expected=ExpectedIdentity(ssin=SSIN))
 
     assert result.error == ErrorCode.REQUEST_INCOMPLETE
-    messages = in_languages(result.message)
+    messages = in_languages(validation_message(result))
     assert "Finish the request in the eHealth Certificate Manager" in messages["en"]
     assert "up to 10 days" in messages["en"] and "expired" not in messages["en"]
     assert "10 jours" in messages["fr"] and "10 dagen" in messages["nl"]
@@ -94,7 +95,7 @@ def test_organisation_certificate_is_refused_as_such(production: pki.Pki, trust:
 
     assert result.error == ErrorCode.ORGANISATION_CERTIFICATE
     assert result.identifiers == {"EHP": "1990001916"}
-    messages = in_languages(result.message)
+    messages = in_languages(validation_message(result))
     assert "certificate of an organisation (EHP 1990001916), not of a person" in messages["en"]
     assert "belongs to" not in messages["en"] and "Jan Peeters" not in messages["en"]
     assert "organisation (EHP 1990001916)" in messages["fr"] and "organisatie (EHP 1990001916)" in messages["nl"]
@@ -110,7 +111,7 @@ def test_someone_elses_keystore_names_both_people(production: pki.Pki, trust: Tr
     result = validate(data, trust, expected=ExpectedIdentity(ssin="90031200492", name="Jan Peeters"))
 
     assert result.error == ErrorCode.IDENTITY_MISMATCH
-    messages = in_languages(result.message)
+    messages = in_languages(validation_message(result))
     assert messages["en"].startswith(
         "This keystore belongs to Marie Dubois (NISS 85.07.30-001.60), not to Jan Peeters (NISS 90.03.12-004.92)."
     )
@@ -142,7 +143,7 @@ def test_authentication_certificate_must_allow_signing_and_client_authentication
     result = validate(openssl_authentication(auth, issuing_chain()), trust)
 
     assert result.error == ErrorCode.AUTHENTICATION_USAGE
-    messages = in_languages(result.message)
+    messages = in_languages(validation_message(result))
     assert f"lacks {phrase}" in messages["en"] and "not an eHealth authentication certificate" in messages["en"]
     assert phrase in messages["fr"] and phrase in messages["nl"] and len(set(messages.values())) == 3
 
@@ -166,7 +167,7 @@ def test_authentication_key_must_be_rsa(production: pki.Pki, trust: TrustSetting
     result = validate(openssl_authentication(auth, issuing_chain()), trust)
 
     assert result.error == ErrorCode.AUTHENTICATION_KEY_TYPE
-    messages = in_languages(result.message)
+    messages = in_languages(validation_message(result))
     assert "type EC" in messages["en"] and "RSA" in messages["fr"] and "RSA" in messages["nl"]
     assert len(set(messages.values())) == 3
 

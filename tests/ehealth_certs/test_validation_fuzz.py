@@ -14,10 +14,12 @@ from asn1crypto import pkcs12 as asn1_pkcs12
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ehealth_certs.keystore import pkcs12
-from ehealth_certs.keystore.pkcs12 import Pkcs12Error, read_keystore
+from ehealth_certs.keystore import writer
+from ehealth_certs.keystore.entry import Pkcs12Error
+from ehealth_certs.keystore.reader import read_keystore
 from ehealth_certs.keystore.trust import TrustSettings
 from ehealth_certs.keystore.validation import ErrorCode, ValidationResult, validate_keystore
+from ehealth_certs.keystore_text import validation_message
 from tests import pki
 
 FUZZ = settings(max_examples=200, deadline=None)
@@ -64,7 +66,7 @@ def unexpected_errors() -> Iterator[UnexpectedErrors]:
 def check_consistent(result: ValidationResult) -> None:
     assert result.valid == (result.error is None)
     assert result.error is None or isinstance(result.error, ErrorCode)
-    assert result.valid or str(result.message)
+    assert result.valid or str(validation_message(result))
 
 
 def read_or_pkcs12_error(data: bytes, password: str) -> None:
@@ -130,7 +132,7 @@ def with_new_mac(safe_der: bytes, password: str) -> bytes:
     password could craft, so the inner parsing and decryption are reached."""
     auth_safe = {"content_type": "data", "content": safe_der}
     return asn1_pkcs12.Pfx(
-        {"version": "v3", "auth_safe": auth_safe, "mac_data": pkcs12._mac_data(safe_der, password)}
+        {"version": "v3", "auth_safe": auth_safe, "mac_data": writer._mac_data(safe_der, password)}
     ).dump()
 
 
@@ -171,7 +173,7 @@ def test_change_password_of_damaged_content(mutations: list, small_keystore: byt
         safe_der = mutate(safe_der, operation, position, payload)
 
     try:
-        changed = pkcs12.change_password(with_new_mac(safe_der, pki.PASSWORD), pki.PASSWORD, "Other-passw0rd")
+        changed = writer.change_password(with_new_mac(safe_der, pki.PASSWORD), pki.PASSWORD, "Other-passw0rd")
     except Pkcs12Error:
         return
     read_keystore(changed, "Other-passw0rd")

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ehealth_certs import refusals
+from ehealth_certs.keystore_text import validation_message
 from ehealth_certs.lifecycle import keystore_import, password_change
 from ehealth_certs.management.secret_input import read_secret_lines
 from ehealth_certs.models import EncryptionKeyStatus, RevocationCheck, UploadChannel
@@ -133,8 +134,9 @@ def run_inspect(command: BaseCommand, options: dict) -> None:
     data = read_keystore_file(options["path"])
     password = read_password(options)
     result = keystore_import.validate_for_inspection(data, password, ssin=niss, now=timezone.now())
-    write_result(command, result.to_json_dict(), options["json"])
-    finish(result.valid, str(result.message))
+    message = str(validation_message(result))
+    write_result(command, result.to_json_dict(message), options["json"])
+    finish(result.valid, message)
 
 
 # --------------------------------------------------------------------------- import

@@ -1,8 +1,8 @@
 """Stored eHealth certificates: the encrypted keystore, its metadata and its entries.
 
 A record has at most one active certificate (a partial unique index says so); importing a newer
-one supersedes it, removing it keeps the row. State changes are conditional UPDATEs made by
-``services``, with explicit who/when columns as the certificate's history.
+one supersedes it, removing it keeps the row. State changes are conditional UPDATEs made by the
+``lifecycle`` services, with explicit who/when columns as the certificate's history.
 """
 from __future__ import annotations
 
@@ -11,14 +11,12 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from practitioners.models import Practitioner
 
-from ehealth_certs.reminders import thresholds
-from ehealth_certs.keystore import validation
-from ehealth_certs.keystore.validation import REVOCATION_REASONS, RevocationStatus, revocation_reason_label
+from ehealth_certs.keystore import codes
+from ehealth_certs.keystore_text import REVOCATION_REASONS, revocation_reason_label
 
 
 class CertificateState(models.TextChoices):
@@ -49,10 +47,10 @@ class RevocationReason(models.TextChoices):
 class RevocationCheck(models.TextChoices):
     """The last answer of the certification authority's OCSP responder about a certificate."""
 
-    GOOD = RevocationStatus.GOOD.value, _("not revoked")
-    REVOKED = RevocationStatus.REVOKED.value, _("revoked")
-    UNKNOWN = RevocationStatus.UNKNOWN.value, _("unknown (no verified answer)")
-    NOT_CHECKED = RevocationStatus.NOT_CHECKED.value, _("not checked")
+    GOOD = codes.RevocationStatus.GOOD.value, _("not revoked")
+    REVOKED = codes.RevocationStatus.REVOKED.value, _("revoked")
+    UNKNOWN = codes.RevocationStatus.UNKNOWN.value, _("unknown (no verified answer)")
+    NOT_CHECKED = codes.RevocationStatus.NOT_CHECKED.value, _("not checked")
 
 
 class EntryKind(models.TextChoices):
@@ -65,9 +63,9 @@ class EntryKind(models.TextChoices):
 class EncryptionKeyStatus(models.TextChoices):
     """The keystore's encryption (ETK) key as validation found it at import, or unknown for older rows."""
 
-    PRESENT = validation.EncryptionKeyStatus.PRESENT.value, _("present")
-    MISSING = validation.EncryptionKeyStatus.MISSING.value, _("missing: encrypted eHealth messages cannot be read")
-    IRREGULAR = validation.EncryptionKeyStatus.IRREGULAR.value, _("irregular: not as the eHealth Certificate Manager makes it")
+    PRESENT = codes.EncryptionKeyStatus.PRESENT.value, _("present")
+    MISSING = codes.EncryptionKeyStatus.MISSING.value, _("missing: encrypted eHealth messages cannot be read")
+    IRREGULAR = codes.EncryptionKeyStatus.IRREGULAR.value, _("irregular: not as the eHealth Certificate Manager makes it")
     UNKNOWN = "unknown", _("unknown (imported before this was checked)")
 
 
@@ -253,204 +251,3 @@ class CertificateEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alias or '—'} ({self.get_kind_display()})"
-
-
-# Certificate life cycle
-
-
-class RenewalStep(models.TextChoices):
-    """The steps done in the eHealth Certificate Manager; importing the renewed keystore here closes the renewal."""
-
-    RENEW = "renew", _("Renew the certificate with the eID card")
-    COMPLETE = "complete", _("Complete the renewal")
-    ACTIVATE_ETK = "activate_etk", _("Activate the renewed ETK")
-
-
-class RenewalStepTick(models.Model):
-    """A renewal step the practitioner (or an administrator) marked as done for a certificate."""
-
-    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="renewal_ticks")
-    step = models.CharField(_("step"), max_length=20, choices=RenewalStep.choices)
-    ticked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("ticked by"),
-    )
-    ticked_at = models.DateTimeField(_("ticked at"))
-
-    class Meta:
-        ordering = ["certificate", "ticked_at"]
-        verbose_name = _("renewal step done")
-        verbose_name_plural = _("renewal steps done")
-        constraints = [
-            models.UniqueConstraint(fields=["certificate", "step"], name="renewal_step_once_per_certificate"),
-            models.CheckConstraint(condition=Q(step__in=RenewalStep.values), name="renewal_step_known"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_step_display()} ({self.ticked_at:%d/%m/%Y})"
-
-
-class KeystorePasswordChange(models.Model):
-    """The stored keystore was re-encrypted under a new password (the passwords are never stored)."""
-
-    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="password_changes")
-    changed_at = models.DateTimeField(_("changed at"))
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("changed by"),
-    )
-
-    class Meta:
-        ordering = ["-changed_at", "-pk"]
-        verbose_name = _("keystore password change")
-        verbose_name_plural = _("keystore password changes")
-
-
-class KeystoreDownload(models.Model):
-    """A re-encrypted keystore waiting to be downloaded once by the user who made it.
-
-    Only the SHA-256 of the URL token is kept; the file is encrypted like stored keystores. The
-    row is deleted by the first download, and expired rows are deleted whenever one is created.
-    """
-
-    token_sha256 = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="+")
-    encrypted_keystore = models.BinaryField(editable=False)
-    file_name = models.CharField(max_length=255)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        verbose_name = _("one-time keystore download")
-        verbose_name_plural = _("one-time keystore downloads")
-        constraints = [
-            models.CheckConstraint(condition=Q(expires_at__gt=F("created_at")), name="keystore_download_expires_later"),
-        ]
-
-
-# Expiry reminders
-
-
-def new_message_id() -> str:
-    """A Message-ID made once per reminder row and reused on every attempt to send it."""
-    from email.utils import make_msgid
-
-    return make_msgid(domain=settings.EHEALTH_REMINDER_MESSAGE_ID_DOMAIN)
-
-
-class DeliveryState(models.TextChoices):
-    PENDING = "pending", _("pending")
-    SENDING = "sending", _("sending")
-    SENT = "sent", _("sent")
-    FAILED = "failed", _("failed")
-    CANCELLED = "cancelled", _("cancelled")
-
-
-class Delivery(models.Model):
-    """One e-mail owed: claimed by a conditional UPDATE (pending/failed/stale sending -> sending), then sent."""
-
-    recipient_email = models.EmailField(_("recipient e-mail"))
-    state = models.CharField(_("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True, default=new_message_id, editable=False)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    class Meta:
-        abstract = True
-
-
-class Reminder(Delivery):
-    """A reminder to the certificate's practitioner: at most one per certificate and threshold.
-
-    The recipient is always the certificate's practitioner (administrators get :class:`AdminDigest`
-    rows), so certificate + threshold identify the recipient too.
-    """
-
-    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="reminders")
-    threshold = models.CharField(
-        _("threshold"), max_length=10, help_text=_('"window", "expired", or a number of days before expiry such as "30d".')
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("expiry reminder")
-        verbose_name_plural = _("expiry reminders")
-        constraints = [
-            models.UniqueConstraint(fields=["certificate", "threshold"], name="reminder_once_per_certificate_threshold"),
-            models.CheckConstraint(
-                condition=Q(threshold__in=[thresholds.WINDOW, thresholds.EXPIRED]) | Q(threshold__regex=r"^[0-9]{1,4}d$"),
-                name="reminder_threshold_known",
-            ),
-            models.CheckConstraint(condition=Q(state__in=DeliveryState.values), name="reminder_state_known"),
-            models.CheckConstraint(
-                condition=~Q(state=DeliveryState.SENT) | Q(sent_at__isnull=False), name="reminder_sent_has_date"
-            ),
-        ]
-        indexes = [models.Index(fields=["state", "claimed_at"], name="reminder_state_claimed_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.threshold} → {self.recipient_email} ({self.get_state_display()})"
-
-
-class AdminDigest(Delivery):
-    """The administrators' daily digest: one per day and administrator, listing the certificates due."""
-
-    day = models.DateField(_("day"))
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        ordering = ["-day", "-pk"]
-        verbose_name = _("administrators' reminder digest")
-        verbose_name_plural = _("administrators' reminder digests")
-        constraints = [
-            models.UniqueConstraint(fields=["day", "recipient"], name="digest_once_per_day_and_recipient"),
-            models.CheckConstraint(condition=Q(state__in=DeliveryState.values), name="digest_state_known"),
-            models.CheckConstraint(
-                condition=~Q(state=DeliveryState.SENT) | Q(sent_at__isnull=False), name="digest_sent_has_date"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.day:%d/%m/%Y} → {self.recipient_email} ({self.get_state_display()})"
-
-
-class RevocationNotice(Delivery):
-    """The mail telling a practitioner that the certification authority revoked their certificate: once per certificate."""
-
-    certificate = models.OneToOneField(Certificate, on_delete=models.CASCADE, related_name="revocation_notice")
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("revocation notice")
-        verbose_name_plural = _("revocation notices")
-        constraints = [
-            models.CheckConstraint(condition=Q(state__in=DeliveryState.values), name="revocation_notice_state_known"),
-            models.CheckConstraint(
-                condition=~Q(state=DeliveryState.SENT) | Q(sent_at__isnull=False), name="revocation_notice_sent_has_date"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"revoked → {self.recipient_email} ({self.get_state_display()})"
-
-
-class ScanRun(models.Model):
-    """One run of the daily expiry scan (the latest tells when the scheduler last ran)."""
-
-    ran_at = models.DateTimeField(_("ran at"))
-    day = models.DateField(_("day"))
-    reminders_created = models.PositiveIntegerField(_("reminders created"), default=0)
-    digests_created = models.PositiveIntegerField(_("digests created"), default=0)
-
-    class Meta:
-        ordering = ["-ran_at", "-pk"]
-        get_latest_by = "ran_at"
-        verbose_name = _("expiry scan")
-        verbose_name_plural = _("expiry scans")
-
-    def __str__(self) -> str:
-        return f"{self.ran_at:%d/%m/%Y %H:%M}"
