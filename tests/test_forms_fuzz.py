@@ -18,13 +18,8 @@ from hypothesis import strategies as st
 
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import RenewalStep, RevocationReason
-from tests.ehealth_certs.keystores import (
-    PASSWORD,
-    ca_bundle_files,  # noqa: F401  (fixture)
-    ehealth_settings,  # noqa: F401  (fixture)
-    person_keystore,
-)
-from tests.test_access_matrix import snapshot
+from tests.ehealth_certs.keystores import PASSWORD, person_keystore
+from tests.url_matrix import snapshot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ehealth_settings", "_fast_password_hashing")]
 

@@ -81,25 +81,9 @@ def python_keystore(store_entries: list[pki.StoreEntry]) -> bytes:
     return pki.python_keystore(store_entries)
 
 
-NOT_KEYSTORES = (
-    "empty",
-    "truncated",
-    "one byte short",
-    "trailing garbage",
-    "pdf",
-    "pem certificate",
-    "der certificate",
-    "jks",
-    "etk",
-    "random",
-    "huge length",
-    "text",
-)
-
-
 @pytest.fixture(scope="session")
 def not_keystores(python_keystore: bytes, auth: pki.Issued, encryption: list[pki.Issued]) -> dict[str, bytes]:
-    """Files a user might pick instead of the keystore, by label (see NOT_KEYSTORES)."""
+    """Files a user might pick instead of the keystore, by label (see pki.NOT_KEYSTORES)."""
     files = {
         "empty": b"",
         "truncated": python_keystore[: len(python_keystore) // 2],
@@ -114,7 +98,7 @@ def not_keystores(python_keystore: bytes, auth: pki.Issued, encryption: list[pki
         "huge length": b"\x30\x88\xff\xff\xff\xff\xff\xff\xff\xff\x02\x01\x03",
         "text": b"hello, world",
     }
-    assert tuple(files) == NOT_KEYSTORES
+    assert tuple(files) == pki.NOT_KEYSTORES
     return files
 
 

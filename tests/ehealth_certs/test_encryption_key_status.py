@@ -14,13 +14,8 @@ from django.utils import translation
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import Certificate, EncryptionKeyStatus
 from tests import pki
-from tests.ehealth_certs.keystores import (
-    PASSWORD,
-    ca_bundle_files,  # noqa: F401  (fixture)
-    ehealth_settings,  # noqa: F401  (fixture)
-    person_keystore,
-)
-from tests.ehealth_certs.test_views import post_keystore, stored_certificate
+from tests.ehealth_certs.keystores import PASSWORD, person_keystore, post_keystore
+from tests.factories import stored_certificate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ehealth_settings")]
 

@@ -11,7 +11,7 @@ from practitioners.models import UserPreference
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery"  # tests.conftest.make_user
+PASSWORD = "correct horse battery"  # tests.factories.make_user
 
 
 @pytest.fixture(autouse=True)
