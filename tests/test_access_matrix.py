@@ -44,12 +44,6 @@ class World:
         return client
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The users of every test here are made afresh: hashing their passwords slowly adds nothing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(front_desk, administrator, practitioner_user, practitioner_record, other_practitioner_user, other_record) -> World:
     """A and B each hold a certificate expiring in 20 days (so reminders exist); A has a pending download."""

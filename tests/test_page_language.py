@@ -143,7 +143,6 @@ def problems_in(html: str, foreign: set[str], codes: set[str]) -> list[str]:
 @pytest.fixture
 def demo_world(settings, tmp_path):
     """The demo practice and its certificates, one more revoked, refusals in the audit log, a scan."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EHEALTH_ENVIRONMENT = "acceptance"
     settings.EHEALTH_CA_BUNDLE_ACCEPTANCE = str(tmp_path / "ca-acceptance.pem")
     seed_demo_practice()

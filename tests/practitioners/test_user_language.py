@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"  # tests.factories.make_user
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def browser() -> Client:
     """A browser that asks for French, as the practices' computers mostly do."""
     return Client(headers={"accept-language": "fr"})
