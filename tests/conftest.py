@@ -19,11 +19,22 @@ from tests.factories import make_practitioner, make_user
 from tests.requires import require_service
 from tests.smtp_sink import smtp_sink  # noqa: F401 (fixture)
 
+PROCESS_FIXTURES = frozenset({"java_keystores", "ocsp_responder", "softhsm_factory", "softhsm_token"})
+"""Fixtures that start a process (keytool, ``openssl ocsp``, softhsm2-util and a Python importer):
+every test that uses one, even through another fixture, is marked ``slow``."""
+
 # Commands run in subprocesses speak the shell's language (oxygen/cli.py): English, like the tests.
 os.environ["LANGUAGE"] = "en"
 # Test certificates name no OCSP responder and tests use no outside network: revocation checks are
 # off unless a test turns them on (with a real responder: tests/ocsp_responder.py).
 os.environ["EHEALTH_REVOCATION_CHECK"] = "off"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if PROCESS_FIXTURES.intersection(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+import pytest
 from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -508,6 +509,11 @@ NOT_KEYSTORES = (
     "text",
 )
 """Labels of the files a user might pick instead of the keystore (the ``not_keystores`` fixture)."""
+
+
+def not_keystore_params(labels: Sequence[str] = NOT_KEYSTORES) -> list[object]:
+    """``labels`` as test parameters; ``jks`` (written by keytool, a JVM start) is marked slow."""
+    return [pytest.param(label, marks=pytest.mark.slow) if label == "jks" else label for label in labels]
 
 
 def pem_certificate(cert: x509.Certificate) -> bytes:

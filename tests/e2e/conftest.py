@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Every test here that drives Chromium is a ``browser`` test, and ``slow`` (it starts a process)."""
     here = Path(__file__).parent

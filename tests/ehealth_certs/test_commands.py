@@ -210,6 +210,7 @@ def manage(*args: str, password: str | None, ca_bundle_files) -> subprocess.Comp
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_exit_statuses_of_the_real_command(tmp_path, ca_bundle_files):
     good = keystore_file(tmp_path, person_keystore())
 

@@ -99,6 +99,7 @@ def test_create_a_record_from_the_card(card):
     assert Practitioner.objects.count() == 1
 
 
+@pytest.mark.slow
 def test_niss_and_create_are_exclusive():
     completed = subprocess.run(
         [sys.executable, "manage.py", "eid", "read", "--create", "--niss", "85073003328"],

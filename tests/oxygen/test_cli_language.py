@@ -26,6 +26,7 @@ def test_environment_language(environ, expected):
     assert environment_language(environ) == expected
 
 
+@pytest.mark.slow
 def test_a_command_answers_in_the_shell_language(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", EID_PKCS11_MODULE=str(tmp_path / "missing.so"))
@@ -41,6 +42,7 @@ def test_a_command_answers_in_the_shell_language(tmp_path):
     assert "n'est pas installé" in outputs["C.UTF-8"]
 
 
+@pytest.mark.slow
 def test_manage_py_still_honours_settings_and_pythonpath(tmp_path):
     (tmp_path / "alternative_settings.py").write_text('from oxygen.settings import *  # noqa: F403\nTIME_ZONE = "UTC"\n')
     done = subprocess.run(

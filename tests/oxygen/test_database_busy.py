@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.db import OperationalError
 from django.test import RequestFactory
@@ -47,6 +48,7 @@ with connection.cursor() as cursor:
 """
 
 
+@pytest.mark.slow
 def test_parallel_write_transactions_on_sqlite_wait_for_each_other(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'busy.sqlite3'}"}
     result = subprocess.run([sys.executable, "-c", PARALLEL_WRITES], cwd=BASE_DIR, env=env,

@@ -267,6 +267,7 @@ logging.getLogger("practitioners.test").warning("imported %s", "85.07.30-033.28"
 """
 
 
+@pytest.mark.slow
 def test_production_settings_log_json_lines_with_niss_masked():
     result = subprocess.run(
         [sys.executable, "-c", LOG_SCRIPT], cwd=ROOT, env=production_env(),
@@ -280,6 +281,7 @@ def test_production_settings_log_json_lines_with_niss_masked():
     assert "033.28" not in result.stderr
 
 
+@pytest.mark.slow
 def test_text_format_is_available_and_still_masked():
     result = subprocess.run(
         [sys.executable, "-c", LOG_SCRIPT], cwd=ROOT, env=production_env(LOG_FORMAT="text"),
@@ -289,6 +291,7 @@ def test_text_format_is_available_and_still_masked():
     assert re.search(r"WARNING practitioners\.test \[None\] imported 850730\*\*\*\*\*$", result.stderr, re.M)
 
 
+@pytest.mark.slow
 def test_an_unknown_log_format_is_refused():
     result = subprocess.run(
         [sys.executable, "-c", LOG_SCRIPT], cwd=ROOT, env=production_env(LOG_FORMAT="xml"),
@@ -328,6 +331,7 @@ def json_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
 
 
+@pytest.mark.slow
 def test_gunicorn_logs_json_with_the_request_id_it_returns(tmp_path):
     """docker/gunicorn.conf.py as the web service runs it: its own lines and Django's are JSON."""
     import http.client
@@ -380,6 +384,7 @@ def redis_available() -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_celery_worker_logs_json_through_the_same_handler(tmp_path):
     require_service(redis_available(), "Redis on 127.0.0.1:6379")
     stderr = tmp_path / "worker.err"

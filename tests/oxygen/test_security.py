@@ -95,6 +95,7 @@ def test_the_django_admin_needs_no_inline_code_under_the_csp(client, administrat
 
 # --- Production settings ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env(tmp_path))
     output = result.stdout + result.stderr
@@ -113,6 +114,7 @@ print(json.dumps({"plain": [plain.status_code, plain.get("Location")],
 """
 
 
+@pytest.mark.slow
 def test_production_redirects_to_https_and_sends_hsts(tmp_path):
     result = run(["-c", PRODUCTION_PROBE], production_env(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -146,12 +148,14 @@ def test_production_redirects_to_https_and_sends_hsts(tmp_path):
         ({"REMINDER_RETRY_BACKOFF": "1000"}, "REMINDER_RETRY_BACKOFF must be"),
     ],
 )
+@pytest.mark.slow
 def test_production_settings_refuse_insecure_values(tmp_path, overrides, message):
     result = run(["manage.py", "check"], production_env(tmp_path, **overrides))
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr
 
 
+@pytest.mark.slow
 def test_production_behind_a_proxy_with_no_proxy_counted_is_warned(tmp_path):
     result = run(["manage.py", "check", "--deploy"], production_env(tmp_path, TRUSTED_PROXY_COUNT="0"))
     assert "oxygen.W001" in result.stderr and "TRUSTED_PROXY_COUNT is 0" in result.stderr
@@ -170,6 +174,7 @@ def bare_env(**variables) -> dict[str, str]:
 DEBUG_PROBE = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
 
 
+@pytest.mark.slow
 def test_debug_is_off_without_an_environment_and_secrets_are_then_required():
     result = run(["-c", DEBUG_PROBE], bare_env())
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
@@ -178,11 +183,13 @@ def test_debug_is_off_without_an_environment_and_secrets_are_then_required():
     assert result.returncode != 0 and "KEYSTORE_ENCRYPTION_KEY must be set" in result.stderr
 
 
+@pytest.mark.slow
 def test_debug_alone_derives_no_keystore_key_from_the_public_development_key():
     result = run(["-c", DEBUG_PROBE], bare_env(DEBUG="True"))
     assert result.returncode != 0 and "KEYSTORE_ENCRYPTION_KEY must be set" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_demo_starts_with_no_environment_and_says_its_keystore_key_is_public():
     result = run(["-c", DEBUG_PROBE], bare_env(OXYGEN_DEMO="True"))
     assert result.returncode == 0, result.stderr

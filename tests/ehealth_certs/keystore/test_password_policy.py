@@ -105,6 +105,7 @@ BROWSER_CASES = [
 ]
 
 
+@pytest.mark.slow
 def test_browser_script_agrees_with_the_server(tmp_path):
     node = shutil.which("node")
     require_service(node is not None, "Node.js (to run static/js/password_policy.js)")

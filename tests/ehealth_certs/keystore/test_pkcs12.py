@@ -19,7 +19,7 @@ from ehealth_certs.keystore.pkcs12 import (
     read_keystore,
 )
 from tests import pki
-from tests.pki import NOT_KEYSTORES, with_iterations, without_mac
+from tests.pki import not_keystore_params, with_iterations, without_mac
 
 NEW_PASSWORD = "N3w-password!"
 
@@ -155,7 +155,7 @@ def test_wrong_password_with_non_encodable_characters(python_keystore: bytes) ->
         read_keystore(python_keystore, "\udc80")
 
 
-@pytest.mark.parametrize("label", NOT_KEYSTORES)
+@pytest.mark.parametrize("label", not_keystore_params())
 def test_not_pkcs12(label: str, not_keystores: dict[str, bytes]) -> None:
     with pytest.raises(NotPkcs12Error):
         read_keystore(not_keystores[label], pki.PASSWORD)
@@ -330,6 +330,7 @@ def test_a_declined_key_bag_is_paired_by_its_attributes(auth: pki.Issued, encryp
         pytest.param(("-legacy",), id="openssl legacy"),
     ],
 )
+@pytest.mark.slow
 def test_reads_openssl_keystores(options: tuple[str, ...], auth: pki.Issued, production: pki.Pki) -> None:
     data = pki.openssl_keystore(pki.KeyEntry("authentication", auth.key, auth.cert, production.bundle), *options)
 
@@ -343,6 +344,7 @@ def test_reads_openssl_keystores(options: tuple[str, ...], auth: pki.Issued, pro
         read_keystore(data, "not-the-password")
 
 
+@pytest.mark.slow
 def test_openssl_keystore_without_names_pairs_by_public_key(auth: pki.Issued, production: pki.Pki) -> None:
     entry = pki.KeyEntry("authentication", auth.key, auth.cert, production.bundle)
     data = pki.openssl_keystore(entry, "-keypbe", "NONE", name=False)

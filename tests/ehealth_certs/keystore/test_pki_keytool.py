@@ -59,11 +59,13 @@ def test_missing_keytool_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
         pki.keytool("-help")
 
 
+@pytest.mark.slow
 def test_keytool_failure_is_reported() -> None:
     with pytest.raises(RuntimeError, match="keytool -list"):
         pki.keytool("-list", "-keystore", "/nonexistent.p12", "-storepass", "whatever")
 
 
+@pytest.mark.slow
 def test_jks_file_is_java_keystore(not_keystores: dict[str, bytes]) -> None:
     assert not_keystores["jks"][:4] == bytes.fromhex("feedfeed")
 

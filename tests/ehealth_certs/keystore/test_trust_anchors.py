@@ -85,6 +85,7 @@ def test_the_override_setting_replaces_the_shipped_anchors(settings, tmp_path, p
 
 
 @pytest.mark.parametrize("environment", ["production", "acceptance"])
+@pytest.mark.slow
 def test_check_deploy_does_not_ask_for_a_bundle(tmp_path, environment: str) -> None:
     env = production_env(tmp_path, EHEALTH_ENVIRONMENT=environment, EHEALTH_CA_BUNDLE_PRODUCTION=None)
     env.pop("EHEALTH_CA_BUNDLE_ACCEPTANCE", None)

@@ -21,7 +21,7 @@ from ehealth_certs.keystore.validation import (
     validate_keystore,
 )
 from tests import pki
-from tests.pki import NOT_KEYSTORES, with_iterations, without_mac
+from tests.pki import not_keystore_params, with_iterations, without_mac
 
 NOW = pki.NOW
 SSIN = pki.DEFAULT_SSIN
@@ -150,7 +150,7 @@ def test_too_large(python_keystore: bytes, trust: TrustSettings) -> None:
     assert validate(python_keystore, trust, max_size=len(python_keystore)).valid
 
 
-@pytest.mark.parametrize("label", NOT_KEYSTORES)
+@pytest.mark.parametrize("label", not_keystore_params())
 def test_not_pkcs12(label: str, not_keystores: dict[str, bytes], trust: TrustSettings) -> None:
     result = validate(not_keystores[label], trust)
 
@@ -180,6 +180,7 @@ def test_costly_keystore_is_refused(python_keystore: bytes, trust: TrustSettings
     assert "two million" in render(result.message)
 
 
+@pytest.mark.slow
 def test_openssl_keystore_with_unencrypted_key_is_valid(production: pki.Pki, auth: pki.Issued, trust: TrustSettings) -> None:
     entry = pki.KeyEntry("authentication", auth.key, auth.cert, production.bundle)
 

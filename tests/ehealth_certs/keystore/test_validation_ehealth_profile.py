@@ -64,6 +64,7 @@ def placeholder_keystore() -> bytes:
     return openssl_authentication(pki.placeholder_certificate(), legacy=True)
 
 
+@pytest.mark.slow
 def test_unfinished_request_is_not_called_expired(trust: TrustSettings) -> None:
     result = validate(placeholder_keystore(), trust, expected=ExpectedIdentity(ssin=SSIN))
 
@@ -76,6 +77,7 @@ def test_unfinished_request_is_not_called_expired(trust: TrustSettings) -> None:
     assert result.not_after - result.not_before == timedelta(minutes=1)
 
 
+@pytest.mark.slow
 def test_any_self_signed_authentication_certificate_is_an_unfinished_request(trust: TrustSettings) -> None:
     key = pki.rsa_key(pki.AUTH_KEY)
     self_signed = pki.issue(None, pki.person_subject(), key, not_before=NOW - timedelta(days=1), not_after=NOW + timedelta(days=900))
@@ -86,6 +88,7 @@ def test_any_self_signed_authentication_certificate_is_an_unfinished_request(tru
 # --------------------------------------------------------------------------- organisation_certificate
 
 
+@pytest.mark.slow
 def test_organisation_certificate_is_refused_as_such(production: pki.Pki, trust: TrustSettings) -> None:
     organisation = pki.ehp_organisation_certificate(production)
     data = openssl_authentication(organisation, issuing_chain())
@@ -103,6 +106,7 @@ def test_organisation_certificate_is_refused_as_such(production: pki.Pki, trust:
 # --------------------------------------------------------------------------- someone else's keystore
 
 
+@pytest.mark.slow
 def test_someone_elses_keystore_names_both_people(production: pki.Pki, trust: TrustSettings) -> None:
     marie = pki.person_certificate(production, ssin="85073000160", given="Marie", family="Dubois")
     data = openssl_authentication(marie, issuing_chain())
@@ -134,6 +138,7 @@ def test_someone_elses_keystore_names_both_people(production: pki.Pki, trust: Tr
     ],
     ids=["no digitalSignature", "no clientAuth"],
 )
+@pytest.mark.slow
 def test_authentication_certificate_must_allow_signing_and_client_authentication(
     production: pki.Pki, trust: TrustSettings, options: dict, phrase: str
 ) -> None:
@@ -147,6 +152,7 @@ def test_authentication_certificate_must_allow_signing_and_client_authentication
     assert phrase in messages["fr"] and phrase in messages["nl"] and len(set(messages.values())) == 3
 
 
+@pytest.mark.slow
 def test_the_ehealth_profile_and_certificates_without_usage_extensions_pass(production: pki.Pki, trust: TrustSettings) -> None:
     ehealth_profile = pki.person_certificate(
         production,
@@ -160,6 +166,7 @@ def test_the_ehealth_profile_and_certificates_without_usage_extensions_pass(prod
         assert (result.valid, result.warnings) == (True, [WarningCode.NO_ENCRYPTION_KEY])
 
 
+@pytest.mark.slow
 def test_authentication_key_must_be_rsa(production: pki.Pki, trust: TrustSettings) -> None:
     auth = pki.person_certificate(production, key=ec.generate_private_key(ec.SECP256R1()))
 
@@ -180,6 +187,7 @@ def test_keystores_with_an_etk_say_so(java_keystores: dict[str, bytes], trust: T
         assert (result.encryption_key, result.warnings) == (EncryptionKeyStatus.PRESENT, [])
 
 
+@pytest.mark.slow
 def test_keystore_without_etk_authenticates_with_a_warning(
     production: pki.Pki, auth: pki.Issued, trust: TrustSettings
 ) -> None:
@@ -201,6 +209,7 @@ def etk_validity(auth: pki.Issued) -> dict:
     return {"not_before": auth.cert.not_valid_before_utc, "not_after": auth.cert.not_valid_after_utc}
 
 
+@pytest.mark.slow
 def test_etk_under_another_alias_is_irregular_keytool(production: pki.Pki, auth: pki.Issued, trust: TrustSettings) -> None:
     enc = pki.encryption_certificate(auth)
     entries = [pki.KeyEntry("authentication", auth.key, auth.cert, issuing_chain() + (production.root.cert,))]

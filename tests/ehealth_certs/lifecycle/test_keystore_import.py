@@ -128,7 +128,7 @@ def test_wrong_password_is_refused(practitioner_record):
     assert not Certificate.objects.exists()
 
 
-@pytest.mark.parametrize("label", ["empty", "truncated", "pem certificate", "der certificate", "jks", "etk"])
+@pytest.mark.parametrize("label", pki.not_keystore_params(["empty", "truncated", "pem certificate", "der certificate", "jks", "etk"]))
 def test_files_that_are_not_keystores_are_not_pkcs12(label, not_keystores, practitioner_record):
     outcome = do_import(practitioner_record, not_keystores[label])
 

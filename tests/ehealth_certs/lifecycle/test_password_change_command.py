@@ -107,6 +107,7 @@ def test_usage_errors_exit_2(tmp_path):
     assert out.read_bytes() == b"precious"
 
 
+@pytest.mark.slow
 def test_exit_status_from_a_real_process(tmp_path):
     source, out = tmp_path / "in.p12", tmp_path / "out.p12"
     source.write_bytes(person_keystore())

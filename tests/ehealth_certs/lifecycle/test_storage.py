@@ -53,16 +53,19 @@ def settings_error(**env: str) -> str:
     return completed.stderr
 
 
+@pytest.mark.slow
 def test_production_settings_require_an_encryption_key():
     error = settings_error()
     assert "ImproperlyConfigured" in error and "KEYSTORE_ENCRYPTION_KEY must be set" in error
 
 
+@pytest.mark.slow
 def test_production_settings_refuse_a_malformed_key_without_echoing_it():
     error = settings_error(KEYSTORE_ENCRYPTION_KEY=f"{Fernet.generate_key().decode()},not-a-key-xyz")
     assert "key number 2 is not a Fernet key" in error and "not-a-key-xyz" not in error
 
 
+@pytest.mark.slow
 def test_production_settings_accept_a_key_list_and_check_the_environment():
     key = Fernet.generate_key().decode()
     assert settings_error(KEYSTORE_ENCRYPTION_KEY=key) == ""
