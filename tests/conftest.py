@@ -1,19 +1,27 @@
-"""Users for each role, records, and the guard for tests that need the real services."""
+"""Fixtures for every app: users for each role, records, the eHealth settings (CA bundles), an SMTP
+server. Row factories are plain functions in tests/factories.py."""
 from __future__ import annotations
 
 import datetime
 import os
+from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.utils import translation
 
 from practitioners import roles
-from practitioners.models import InamiPeriod, Practitioner, Profession
+from practitioners.models import Practitioner
+from tests import pki
+from tests.factories import make_practitioner, make_user
+from tests.requires import require_service
+from tests.smtp_sink import smtp_sink  # noqa: F401 (fixture)
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PROCESS_FIXTURES = frozenset({"java_keystores", "ocsp_responder", "softhsm_factory", "softhsm_token"})
+"""Fixtures that start a process (keytool, ``openssl ocsp``, softhsm2-util and a Python importer):
+every test that uses one, even through another fixture, is marked ``slow``."""
 
 # Commands run in subprocesses speak the shell's language (oxygen/cli.py): English, like the tests.
 os.environ["LANGUAGE"] = "en"
@@ -22,13 +30,11 @@ os.environ["LANGUAGE"] = "en"
 os.environ["EHEALTH_REVOCATION_CHECK"] = "off"
 
 
-def require_service(available: bool, what: str) -> None:
-    """Tests that need a real service skip on a developer's machine without it, and fail in CI."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{what} is required in CI but is not available", pytrace=False)
-    pytest.skip(f"{what} not available here")
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if PROCESS_FIXTURES.intersection(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -53,42 +59,6 @@ def _revocation_check_off(settings):
 def client():
     """A test client whose browser asks for English pages (the site's default is French)."""
     return Client(headers={"accept-language": "en"})
-
-
-def make_user(username: str, role: str | None = None, **extra) -> User:
-    user = User.objects.create_user(username=username, password="correct horse battery", **extra)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-def make_practitioner(**fields) -> Practitioner:
-    defaults = dict(
-        last_name="Peeters",
-        first_names="Jan",
-        birth_date=datetime.date(1985, 7, 30),
-        sex="M",
-        niss="85073003328",
-        email="jan.peeters@example.be",
-        language="nl",
-    )
-    defaults.update(fields)
-    practitioner = Practitioner(**defaults)
-    practitioner.full_clean()
-    practitioner.save()
-    return practitioner
-
-
-def add_period(practitioner: Practitioner, **fields) -> InamiPeriod:
-    defaults = dict(
-        profession=Profession.PHYSIOTHERAPIST,
-        start_date=datetime.date(2015, 1, 1),
-        end_date=None,
-        inami_number="53886171521",
-        conventioned=True,
-    )
-    defaults.update(fields)
-    return InamiPeriod.objects.create(practitioner=practitioner, **defaults)
 
 
 @pytest.fixture
@@ -128,3 +98,27 @@ def other_practitioner_user(other_record) -> User:
     other_record.user = user
     other_record.save()
     return user
+
+
+@pytest.fixture(scope="session")
+def ca_bundle_files(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("ca-bundles")
+    files = {}
+    for name, pki_ in (("production", pki.production_pki()), ("acceptance", pki.acceptance_pki())):
+        files[name] = folder / f"{name}.pem"
+        files[name].write_bytes(pki_.bundle_pem())
+    return files
+
+
+@pytest.fixture
+def ehealth_settings(settings, ca_bundle_files):
+    """A production installation with both CA bundles configured, pages in English, a fresh throttle cache."""
+    from django.core.cache import cache
+
+    settings.LANGUAGE_CODE = "en"
+    settings.EHEALTH_ENVIRONMENT = "production"
+    settings.EHEALTH_CA_BUNDLE_PRODUCTION = str(ca_bundle_files["production"])
+    settings.EHEALTH_CA_BUNDLE_ACCEPTANCE = str(ca_bundle_files["acceptance"])
+    cache.clear()
+    yield settings
+    cache.clear()

@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+import pytest
+from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -462,7 +464,57 @@ def keytool_list(data: bytes, password: str) -> dict[str, str]:
     return {match["alias"]: match["kind"] for match in _LIST_LINE.finditer(output)}
 
 
+# --------------------------------------------------------------------------- keystores rewritten
+
+
+def with_iterations(data: bytes, *, mac: int | None = None, keys: int | None = None) -> bytes:
+    """The keystore with other iteration counts in its MAC and shrouded key bags (MAC left as it was)."""
+    pfx = asn1_pkcs12.Pfx.load(data)
+    mac_data = pfx["mac_data"].copy()
+    if mac is not None:
+        mac_data["iterations"] = mac
+    content_infos = []
+    for content_info in pfx.authenticated_safe:
+        if content_info["content_type"].native == "data" and keys is not None:
+            bags = asn1_pkcs12.SafeContents.load(content_info["content"].native).copy()
+            for bag in bags:
+                if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
+                    kdf = bag["bag_value"]["encryption_algorithm"]["parameters"]["key_derivation_func"]
+                    kdf["parameters"]["iteration_count"] = keys
+            content_info = {"content_type": "data", "content": bags.dump(force=True)}
+        content_infos.append(content_info)
+    auth_safe = {"content_type": "data", "content": asn1_pkcs12.AuthenticatedSafe(content_infos).dump()}
+    return asn1_pkcs12.Pfx({"version": "v3", "auth_safe": auth_safe, "mac_data": mac_data}).dump()
+
+
+def without_mac(data: bytes) -> bytes:
+    pfx = asn1_pkcs12.Pfx.load(data)
+    return asn1_pkcs12.Pfx({"version": "v3", "auth_safe": pfx["auth_safe"].copy()}).dump()
+
+
 # --------------------------------------------------------------------------- files that are not keystores
+
+
+NOT_KEYSTORES = (
+    "empty",
+    "truncated",
+    "one byte short",
+    "trailing garbage",
+    "pdf",
+    "pem certificate",
+    "der certificate",
+    "jks",
+    "etk",
+    "random",
+    "huge length",
+    "text",
+)
+"""Labels of the files a user might pick instead of the keystore (the ``not_keystores`` fixture)."""
+
+
+def not_keystore_params(labels: Sequence[str] = NOT_KEYSTORES) -> list[object]:
+    """``labels`` as test parameters; ``jks`` (written by keytool, a JVM start) is marked slow."""
+    return [pytest.param(label, marks=pytest.mark.slow) if label == "jks" else label for label in labels]
 
 
 def pem_certificate(cert: x509.Certificate) -> bytes:

@@ -11,3 +11,8 @@ os.environ.setdefault("DEBUG", "True")
 os.environ.setdefault("KEYSTORE_ENCRYPTION_KEY", Fernet.generate_key().decode())
 
 from oxygen.settings import *  # noqa: E402,F403
+
+# Tests make users by the hundred and no test is about the hash: a fast hasher instead of Django's
+# PBKDF2, slow on purpose. Production settings are tested in child processes with oxygen.settings
+# (tests/production.py).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,6 +1,6 @@
 """A real SMTP server for tests (aiosmtpd in a thread): records every message, can refuse or be slow.
 
-Use the ``smtp_sink`` fixture (import it into your test module or conftest), and point Django at
+Use the ``smtp_sink`` fixture (tests/conftest.py offers it to every test), and point Django at
 it with ``sink.django_settings(settings)``; a separate process (a Celery worker) gets
 ``EMAIL_URL=sink.url``. A message is recorded as soon as its data arrives, before the reply:
 like a real server, the sink keeps a message whose client died before reading the "250".

@@ -1,8 +1,6 @@
 """SoftHSM2 tokens that look like a Belgian eID card, for tests.
 
-Usage in a test module (import the fixtures explicitly)::
-
-    from tests.softhsm import softhsm_factory, softhsm_token  # noqa: F401
+The fixtures are the eID tests' (tests/eid/conftest.py)::
 
     def test_something(softhsm_token):
         holder = read_authentication_certificate(softhsm_token.module_path)

@@ -10,32 +10,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.urls.converters import UUIDConverter
 
 from ehealth_certs.lifecycle import keystore_import, password_change
 from ehealth_certs.reminders import scan
 from practitioners import roles
-from tests.conftest import make_user
-from tests.ehealth_certs.keystores import (
-    OTHER_SSIN,
-    PASSWORD,
-    ca_bundle_files,  # noqa: F401  (fixture)
-    ehealth_settings,  # noqa: F401  (fixture)
-    person_keystore,
-)
+from tests.ehealth_certs.keystores import OTHER_SSIN, PASSWORD, person_keystore
+from tests.factories import make_user
+from tests.url_matrix import ELSEWHERE, EXPECTED, LOGIN, ROLES, snapshot, url_for, url_patterns
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ehealth_settings")]
-
-ROLES = ("anonymous", "front_desk", "practitioner_a", "practitioner_b", "administrator")
-LOGIN = "login"  # 302 to the login page
-ELSEWHERE = "redirect"  # 302 to another page
-PUBLIC_HEALTH = frozenset({200, 503})  # /healthz: 503 while the daily scan has not run yet
-
 
 # Users in no role's group -> the role they must answer as, on every URL.
 STAND_INS = {
@@ -46,65 +34,9 @@ STAND_INS = {
 }
 EVERYONE = (*ROLES, *STAND_INS)
 
-
-def row(anonymous, front_desk, practitioner_a, practitioner_b, administrator):
-    return dict(zip(ROLES, (anonymous, front_desk, practitioner_a, practitioner_b, administrator), strict=True))
-
-
-# URL name -> {method: expected answer per role}; every named URL outside the admin must be here.
-EXPECTED = {
-    "dashboard": {"GET": row(LOGIN, 200, 200, 200, 200), "POST": row(LOGIN, 200, 200, 200, 200)},
-    "healthz": {"GET": row(*[PUBLIC_HEALTH] * 5), "POST": row(405, 405, 405, 405, 405)},
-    "login": {"GET": row(200, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE), "POST": row(200, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE)},
-    "logout": {"GET": row(405, 405, 405, 405, 405), "POST": row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)},
-    "set_language": {"GET": row(ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE), "POST": row(ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE, ELSEWHERE)},
-    # the registry
-    "practitioners:list": {"GET": row(LOGIN, 200, 403, 403, 200), "POST": row(LOGIN, 405, 403, 403, 405)},
-    "practitioners:create": {"GET": row(LOGIN, 200, 403, 403, 200), "POST": row(LOGIN, 200, 403, 403, 200)},
-    "practitioners:import": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 200)},
-    "practitioners:export": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
-    "practitioners:detail": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, 405, 405, 403, 405)},
-    "practitioners:print": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, 405, 405, 403, 405)},
-    "practitioners:edit": {"GET": row(LOGIN, 200, 403, 403, 200), "POST": row(LOGIN, 200, 403, 403, 200)},
-    "practitioners:contact": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, ELSEWHERE, ELSEWHERE, 403, ELSEWHERE)},
-    # the record's certificate: its practitioner and administrators only
-    "ehealth_certs:upload": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, 200, 403, 200)},
-    "ehealth_certs:detail": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, 405, 403, 405)},
-    "ehealth_certs:remove": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, ELSEWHERE, 403, ELSEWHERE)},
-    "ehealth_certs:renewal_step": {"GET": row(LOGIN, 403, 405, 403, 405), "POST": row(LOGIN, 403, ELSEWHERE, 403, ELSEWHERE)},
-    "ehealth_certs:password": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, 200, 403, 200)},
-    "ehealth_certs:revoke": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, 200, 403, 200)},
-    "ehealth_certs:password_file": {"GET": row(LOGIN, 403, 200, 403, 200), "POST": row(LOGIN, 403, 200, 403, 200)},
-    # the one-time download belongs to the user who changed the password: 410 for anybody else
-    "ehealth_certs:download": {"GET": row(LOGIN, 403, 200, 403, 410), "POST": row(LOGIN, 403, 405, 403, 405)},
-    "ehealth_certs:download_file": {"GET": row(LOGIN, 403, 200, 403, ELSEWHERE), "POST": row(LOGIN, 403, 405, 403, 405)},
-    "eid:record": {"GET": row(LOGIN, 200, 200, 403, 200), "POST": row(LOGIN, 200, 200, 403, 200)},
-    # a new record from the eID card: the registry's managers
-    "eid:read": {"GET": row(LOGIN, 200, 403, 403, 200), "POST": row(LOGIN, 200, 403, 403, 200)},
-    "eid:create": {"GET": row(LOGIN, ELSEWHERE, 403, 403, ELSEWHERE), "POST": row(LOGIN, 200, 403, 403, 200)},
-    # administrators' pages
-    "ehealth_certs:overview": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
-    "ehealth_certs:overview_print": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
-    "ehealth_certs:overview_export": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
-    "audit:list": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
-}
 # URL keyword arguments that are not UUIDs, and how the views check them (tested below).
 OWNERSHIP_CHECKED_KWARGS = {"token": "a download token is bound to the user and the record that made it"}
 KEY_MATERIAL_MARKERS = ("BEGIN", "PRIVATE KEY", 'type="file"', 'id="password-change-form"', "/download/")
-
-
-def url_patterns(resolver=None, prefix="", namespace=None, inherited=None):
-    """(qualified name, route, {kwarg: converter}) for every URL of the project, includes followed."""
-    resolver = resolver or get_resolver()
-    for pattern in resolver.url_patterns:
-        converters = {**(inherited or {}), **getattr(pattern.pattern, "converters", {})}
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            inner = ":".join(filter(None, (namespace, pattern.namespace))) or None
-            yield from url_patterns(pattern, route, inner, converters)
-        elif isinstance(pattern, URLPattern):
-            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
-            yield name, route, converters
 
 
 # --------------------------------------------------------------------------- the world the URLs point into
@@ -122,12 +54,6 @@ class World:
         if self.users[role] is not None:
             client.force_login(self.users[role])
         return client
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The users of every test here are made afresh: hashing their passwords slowly adds nothing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def with_permissions_of(role: str, username: str, **extra) -> User:
@@ -170,24 +96,6 @@ def world(front_desk, administrator, practitioner_user, practitioner_record, oth
     return World(users, kwargs, practitioner_record, other_record, a_certificate, b_certificate)
 
 
-def url_for(name: str, kwargs: dict[str, object]) -> str:
-    [converters] = [converters for qualified, _route, converters in url_patterns() if qualified == name]
-    return reverse(name, kwargs={key: kwargs[key] for key in converters})
-
-
-def snapshot() -> dict[str, list[dict]]:
-    """Every row of the registry and certificate tables, and the users (without their last login)."""
-    rows = {}
-    for label in ("practitioners", "ehealth_certs"):
-        for model in apps.get_app_config(label).get_models():
-            rows[model._meta.label] = [
-                {key: bytes(value) if isinstance(value, memoryview) else value for key, value in values.items()}
-                for values in model.objects.order_by("pk").values()
-            ]
-    rows["auth.User"] = list(User.objects.order_by("pk").values("pk", "username", "password", "is_active", "is_staff"))
-    return rows
-
-
 def check_answer(response, expected, login_url: str) -> None:
     if expected == LOGIN:
         assert response.status_code == 302 and response.url.startswith(login_url), (response.status_code, getattr(response, "url", ""))
@@ -213,7 +121,7 @@ def test_every_url_name_has_an_expectation():
     unnamed = sorted(route for name, route, _converters in url_patterns() if name is None and not route.startswith("admin/"))
     assert not unnamed, f"URLs without a name cannot be checked: {unnamed}"
     missing = sorted(names - set(EXPECTED))
-    assert not missing, f"add these URLs to EXPECTED in tests/test_access_matrix.py: {missing}"
+    assert not missing, f"add these URLs to EXPECTED in tests/url_matrix.py: {missing}"
     assert not set(EXPECTED) - names, f"EXPECTED names URLs that no longer exist: {sorted(set(EXPECTED) - names)}"
 
 

@@ -45,12 +45,14 @@ def project(tmp_path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_compose_binary_is_the_real_one(project):
     result = compose(project, "version")
     assert result.returncode == 0, result.stderr
     assert re.match(r"Docker Compose version v2\.", result.stdout)
 
 
+@pytest.mark.slow
 def test_compose_file_validates(project):
     result = compose(project, "config", "-q")
     assert result.returncode == 0, result.stderr
@@ -66,6 +68,7 @@ def test_compose_file_validates(project):
     ],
     ids=["unknown-depends-on-condition", "unknown-healthcheck-key", "invalid-image"],
 )
+@pytest.mark.slow
 def test_a_broken_compose_file_fails_validation(project, old, new):
     path = project / "docker-compose.yml"
     text = path.read_text()
@@ -75,6 +78,7 @@ def test_a_broken_compose_file_fails_validation(project, old, new):
     assert result.returncode != 0
 
 
+@pytest.mark.slow
 def test_a_missing_database_password_fails_validation(project):
     env_file = project / ".env"
     env_file.write_text(re.sub(r"^POSTGRES_PASSWORD=.*\n", "", env_file.read_text(), flags=re.M))
@@ -90,6 +94,7 @@ def config(project) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_services_images_and_health_checks(config):
     services = config["services"]
     assert set(services) == {"postgres", "redis", *APP_SERVICES}
@@ -105,6 +110,7 @@ def test_services_images_and_health_checks(config):
     assert volumes["/var/lib/postgresql/data"]["type"] == "volume"
 
 
+@pytest.mark.slow
 def test_the_app_trusts_the_one_proxy_in_front_of_it(config, project):
     assert {config["services"][name]["environment"]["TRUSTED_PROXY_COUNT"] for name in APP_SERVICES} == {"1"}
     env_file = project / ".env"
@@ -115,6 +121,7 @@ def test_the_app_trusts_the_one_proxy_in_front_of_it(config, project):
     assert services["web"]["ports"][0]["host_ip"] == "127.0.0.1"
 
 
+@pytest.mark.slow
 def test_migrations_run_once_before_web_worker_and_beat(config):
     services = config["services"]
     assert services["migrate"]["command"] == ["migrate"]
@@ -127,6 +134,7 @@ def test_migrations_run_once_before_web_worker_and_beat(config):
         assert depends_on["redis"]["condition"] == "service_healthy"
 
 
+@pytest.mark.slow
 def test_worker_and_beat_commands(config):
     services = config["services"]
     assert services["worker"]["command"] == ["celery", "-A", "oxygen", "worker", "-l", "info"]
@@ -137,6 +145,7 @@ def test_worker_and_beat_commands(config):
     assert volume["type"] == "volume"
 
 
+@pytest.mark.slow
 def test_every_app_service_gets_the_env_file_and_the_ca_bundles(config):
     example = dict(
         line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines()
@@ -175,6 +184,7 @@ def test_env_example_lists_every_production_setting_with_safe_values():
     assert "Fernet" in (ROOT / ".env.example").read_text()
 
 
+@pytest.mark.slow
 def test_the_settings_refuse_the_example_placeholders():
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     example = dict(
@@ -262,6 +272,7 @@ def run_healthcheck(port: int, **env) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_healthcheck_is_healthy_on_200_and_asks_like_the_https_proxy(http_server):
     result = run_healthcheck(http_server.server_port, HEALTHCHECK_PATH="/accounts/login/")
     assert result.returncode == 0, result.stderr
@@ -270,12 +281,14 @@ def test_healthcheck_is_healthy_on_200_and_asks_like_the_https_proxy(http_server
     assert request["X-Forwarded-Proto"] == "https"
 
 
+@pytest.mark.slow
 def test_healthcheck_is_unhealthy_on_another_status(http_server):
     result = run_healthcheck(http_server.server_port, HEALTHCHECK_PATH="/healthz")
     assert result.returncode == 1
     assert "GET /healthz answered 503" in result.stderr
 
 
+@pytest.mark.slow
 def test_healthcheck_is_unhealthy_when_nothing_listens(http_server):
     port = http_server.server_port
     http_server.shutdown()
@@ -285,6 +298,7 @@ def test_healthcheck_is_unhealthy_when_nothing_listens(http_server):
     assert result.stderr.startswith("unhealthy:")
 
 
+@pytest.mark.slow
 def test_entrypoint_migrate_applies_the_migrations(tmp_path):
     database = tmp_path / "db.sqlite3"
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
@@ -301,6 +315,7 @@ def test_entrypoint_migrate_applies_the_migrations(tmp_path):
     assert "[X]" in shown.stdout and "[ ]" not in shown.stdout
 
 
+@pytest.mark.slow
 def test_entrypoint_runs_any_other_command_as_given():
     result = subprocess.run(
         ["sh", "docker/entrypoint.sh", "celery", "--version"], cwd=ROOT, capture_output=True, text=True,

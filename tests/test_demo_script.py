@@ -20,6 +20,7 @@ def test_the_readme_names_the_port_argument():
     assert "./bin/demo 8080" in (ROOT / "README.md").read_text()
 
 
+@pytest.mark.slow
 def test_the_demo_mails_link_to_the_demo_port(tmp_path):
     """bin/demo's SITE_URL follows its port argument (the mails are written with it)."""
     script = (ROOT / "bin" / "demo").read_text()

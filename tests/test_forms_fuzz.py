@@ -18,15 +18,10 @@ from hypothesis import strategies as st
 
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import RenewalStep, RevocationReason
-from tests.ehealth_certs.keystores import (
-    PASSWORD,
-    ca_bundle_files,  # noqa: F401  (fixture)
-    ehealth_settings,  # noqa: F401  (fixture)
-    person_keystore,
-)
-from tests.test_access_matrix import snapshot
+from tests.ehealth_certs.keystores import PASSWORD, person_keystore
+from tests.url_matrix import snapshot
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ehealth_settings", "_fast_password_hashing")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ehealth_settings")]
 
 MARKUP = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "<oxygen-fuzz>")
 HOSTILE = st.sampled_from([
@@ -41,11 +36,6 @@ HOSTILE = st.sampled_from([
 # a mix of the hostile pieces and random text (surrogates excluded: they cannot be sent in UTF-8)
 TEXT = st.lists(st.one_of(HOSTILE, st.text(max_size=40)), max_size=4).map("".join)
 BOUNDED = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-@pytest.fixture
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

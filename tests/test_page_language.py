@@ -1,6 +1,6 @@
 """Every page in French and in Dutch, as a person reads it: no English and no machine codes.
 
-Each page of the access matrix (tests/test_access_matrix.py) is rendered with demo data (the demo
+Each page of the access matrix (tests/url_matrix.py) is rendered with demo data (the demo
 practice, its certificates: valid, inside the renewal window, expired, plus a revoked one, the
 reminder scan, audit events of refusals) for every role allowed to see it. What a person reads
 (text nodes, and the placeholder, title, aria-label, alt and button-value attributes; not scripts
@@ -34,7 +34,7 @@ from oxygen.errors import Refused
 from practitioners.demo import seed_demo_practice
 from practitioners.models import Practitioner
 from practitioners.registry_csv import import_practitioners_csv
-from tests.test_access_matrix import EXPECTED, url_for
+from tests.url_matrix import EXPECTED, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +145,6 @@ def problems_in(html: str, foreign: set[str], codes: set[str]) -> list[str]:
 @pytest.fixture
 def demo_world(settings, tmp_path):
     """The demo practice and its certificates, one more revoked, refusals in the audit log, a scan."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EHEALTH_ENVIRONMENT = "acceptance"
     settings.EHEALTH_CA_BUNDLE_ACCEPTANCE = str(tmp_path / "ca-acceptance.pem")
     seed_demo_practice()

@@ -31,9 +31,9 @@ from cryptography.fernet import Fernet
 from django.db import connection
 
 from ehealth_certs.models import Reminder
-from tests.conftest import require_service
+from tests.requires import require_service
+from tests.smtp_sink import free_port
 from tests.ehealth_certs.keystores import PASSWORD, person_keystore
-from tests.smtp_sink import free_port, smtp_sink  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 

@@ -136,6 +136,7 @@ def test_placeholder_check_catches_a_lost_placeholder():
 
 
 @pytest.mark.parametrize("language", ALL_LANGUAGES)
+@pytest.mark.slow
 def test_msgfmt_accepts_the_catalogues(language):
     """GNU msgfmt's own checks: python-format / python-brace-format flags, plural forms, header."""
     for domain in DOMAINS:
@@ -184,6 +185,7 @@ def extracted(tmp_path_factory) -> dict[str, set | None]:
 
 
 @pytest.mark.parametrize("language", ALL_LANGUAGES)
+@pytest.mark.slow
 def test_catalogues_match_the_source(language, extracted):
     for domain in DOMAINS:
         po = catalogue(language, domain)

@@ -6,7 +6,7 @@ from audit.models import AuditEvent, EventKind
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery"  # tests.conftest.make_user
+PASSWORD = "correct horse battery"  # tests.factories.make_user
 WRONG = "Wr0ng-Passw0rd-Never-Stored"
 
 

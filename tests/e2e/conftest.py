@@ -3,17 +3,16 @@
 One browser for the whole ``tests/e2e`` package (package scope), a fresh context per test. The app
 is pytest-django's ``live_server`` (in-process, so ``settings`` overrides apply; it serves static
 files as ``django.contrib.staticfiles`` is installed). Each journey ends with a screenshot under
-``test-artifacts/``. Chromium missing is a failure, not a skip: ``bin/test`` installs it.
+``test-artifacts/`` (tests/e2e/steps.py). Chromium missing is a failure, not a skip: ``bin/test`` installs it.
 """
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
+
+from tests.e2e.steps import TIMEOUT_MS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -24,9 +23,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-PASSWORD = "correct horse battery"  # tests.conftest.make_user's
-TIMEOUT_MS = 5000
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Every test here that drives Chromium is a ``browser`` test, and ``slow`` (it starts a process)."""
+    here = Path(__file__).parent
+    for item in items:
+        if "browser" in item.fixturenames and here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="package")
@@ -80,51 +86,6 @@ def _is_broken_asset(response) -> bool:
         and response.request.resource_type != "document"
         and not response.url.endswith("/favicon.ico")
     )
-
-
-def screenshot(page, name: str) -> Path:
-    """Keep the page as it looks now: test-artifacts/<name>.png."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 0
-    return path
-
-
-def on_main_screen(url: str) -> bool:
-    return urlsplit(url).path == "/"
-
-
-# A person points at a field before typing in it. Playwright's click() waits until the element
-# itself would receive the click (nothing covering it, not squeezed away) and never uses ``force``
-# here; fill() and select_option() alone would reach a field no mouse can reach.
-
-
-def type_into(field, text: str) -> None:
-    """Click the field, then type (what was in it is replaced, as after a triple click)."""
-    field.click()
-    field.fill(text)
-
-
-def choose(field, label: str) -> None:
-    """Click the drop-down list, then pick the option a person reads."""
-    field.click()
-    field.select_option(label=label)
-
-
-def pick_file(page, field, path) -> None:
-    """Click the file field and answer the file chooser that opens."""
-    with page.expect_file_chooser() as chooser:
-        field.click()
-    chooser.value.set_files(path)
-
-
-def log_in(page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    type_into(page.get_by_label("Username"), username)
-    type_into(page.get_by_label("Password"), password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(on_main_screen)
 
 
 @pytest.fixture

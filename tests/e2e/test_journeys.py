@@ -16,14 +16,8 @@ from ehealth_certs.reminders import scan
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import Certificate, CertificateState
 from practitioners.models import Practitioner
-from tests.e2e.conftest import choose, log_in, on_main_screen, pick_file, screenshot, type_into
-from tests.ehealth_certs.keystores import (
-    PASSWORD,
-    ca_bundle_files,  # noqa: F401  (fixture)
-    ehealth_settings,  # noqa: F401  (fixture)
-    not_after_of,
-    person_keystore,
-)
+from tests.e2e.steps import choose, log_in, on_main_screen, pick_file, screenshot, type_into
+from tests.ehealth_certs.keystores import PASSWORD, not_after_of, person_keystore
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ehealth_settings")]
 

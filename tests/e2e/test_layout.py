@@ -2,7 +2,7 @@
 
 A page fails when the document is wider than the window, or when a visible control is covered by
 another element (hit-test at its centre after scrolling it into view) or squeezed to nothing. Each
-tab of a page is clicked and checked too. The pages are the URLconf's, as tests/test_access_matrix.py
+tab of a page is clicked and checked too. The pages are the URLconf's, as tests/url_matrix.py
 enumerates them, filled with a world holding certificates in several states. Every screen is kept
 under test-artifacts/screens/<language>/ with a contact sheet (tests/e2e/screens.py).
 """
@@ -22,19 +22,12 @@ from ehealth_certs.reminders import scan
 from ehealth_certs.models import RenewalStep, RevocationReason
 from oxygen.errors import Refused
 from practitioners.demo import make_niss
-from tests.conftest import add_period, make_practitioner
-from tests.e2e.conftest import ARTIFACTS, PASSWORD as LOGIN_PASSWORD
+from tests.e2e.steps import ARTIFACTS, PASSWORD as LOGIN_PASSWORD
+from tests.ehealth_certs.keystores import NOW, OTHER_SSIN, PASSWORD, person_keystore
+from tests.factories import add_period, make_practitioner
+from tests.url_matrix import EXPECTED, ROLES, url_for
 from tests.e2e.layout import layout_problems
 from tests.e2e.screens import ContactSheet
-from tests.ehealth_certs.keystores import (
-    NOW,
-    OTHER_SSIN,
-    PASSWORD,
-    ca_bundle_files,  # noqa: F401  (fixture)
-    ehealth_settings,  # noqa: F401  (fixture)
-    person_keystore,
-)
-from tests.test_access_matrix import EXPECTED, ROLES, url_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ehealth_settings")]
 

@@ -10,9 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ehealth_certs.models import CertificateState
-from tests.conftest import make_practitioner
-from tests.e2e.conftest import TIMEOUT_MS, screenshot
-from tests.ehealth_certs.test_reminders import make_certificate
+from tests.e2e.steps import TIMEOUT_MS, screenshot
+from tests.factories import make_certificate, make_practitioner
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

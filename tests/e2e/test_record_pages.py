@@ -10,14 +10,9 @@ from playwright.sync_api import expect
 
 from ehealth_certs.lifecycle import keystore_import
 from practitioners.models import InamiPeriod
-from tests.conftest import add_period
-from tests.e2e.conftest import log_in, screenshot
-from tests.ehealth_certs.keystores import (
-    PASSWORD,
-    ca_bundle_files,  # noqa: F401  (fixture)
-    ehealth_settings,  # noqa: F401  (fixture)
-    person_keystore,
-)
+from tests.e2e.steps import log_in, screenshot
+from tests.ehealth_certs.keystores import PASSWORD, person_keystore
+from tests.factories import add_period
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ehealth_settings")]
 

@@ -81,26 +81,11 @@ def python_keystore(store_entries: list[pki.StoreEntry]) -> bytes:
     return pki.python_keystore(store_entries)
 
 
-NOT_KEYSTORES = (
-    "empty",
-    "truncated",
-    "one byte short",
-    "trailing garbage",
-    "pdf",
-    "pem certificate",
-    "der certificate",
-    "jks",
-    "etk",
-    "random",
-    "huge length",
-    "text",
-)
-
-
 @pytest.fixture(scope="session")
 def not_keystores(python_keystore: bytes, auth: pki.Issued, encryption: list[pki.Issued]) -> dict[str, bytes]:
-    """Files a user might pick instead of the keystore, by label (see NOT_KEYSTORES)."""
-    files = {
+    """Files a user might pick instead of the keystore, by label (see pki.NOT_KEYSTORES)."""
+    files = _NotKeystores(lambda: pki.jks_keystore(auth.cert))
+    files.update({
         "empty": b"",
         "truncated": python_keystore[: len(python_keystore) // 2],
         "one byte short": python_keystore[:-1],
@@ -108,14 +93,28 @@ def not_keystores(python_keystore: bytes, auth: pki.Issued, encryption: list[pki
         "pdf": pki.pdf_bytes(),
         "pem certificate": pki.pem_certificate(auth.cert),
         "der certificate": pki.der_certificate(auth.cert),
-        "jks": pki.jks_keystore(auth.cert),
         "etk": pki.etk_blob(auth, encryption[0]),
         "random": bytes(range(256)) * 8,
         "huge length": b"\x30\x88\xff\xff\xff\xff\xff\xff\xff\xff\x02\x01\x03",
         "text": b"hello, world",
-    }
-    assert tuple(files) == NOT_KEYSTORES
+    })
+    assert set(files) | {"jks"} == set(pki.NOT_KEYSTORES)
     return files
+
+
+class _NotKeystores(dict):
+    """The JKS file is written by keytool (a JVM start) the first time a test reads it: the tests
+    that do are marked slow (pki.not_keystore_params), the others start no process."""
+
+    def __init__(self, write_jks: Callable[[], bytes]) -> None:
+        super().__init__()
+        self._write_jks = write_jks
+
+    def __missing__(self, label: str) -> bytes:
+        if label != "jks":
+            raise KeyError(label)
+        self["jks"] = self._write_jks()
+        return self["jks"]
 
 
 @pytest.fixture(scope="session")

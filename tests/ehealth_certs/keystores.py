@@ -1,15 +1,15 @@
-"""Keystores and settings for the Django-side tests (service, pages, command line).
+"""Keystores for the Django-side tests (service, pages, command line), and their upload.
 
-Import the fixtures you use into the test module (``from tests.ehealth_certs.keystores import
-ehealth_settings``); the session PKI fixtures come from ``tests/ehealth_certs/conftest.py``.
+The ``ehealth_settings`` fixture (CA bundles configured) is in ``tests/conftest.py``; the session
+PKI fixtures are in ``tests/ehealth_certs/conftest.py``.
 """
 from __future__ import annotations
 
 import functools
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from tests import pki
 
@@ -51,25 +51,12 @@ def not_after_of(data: bytes):
     return auth.certificate.not_valid_after_utc
 
 
-@pytest.fixture(scope="session")
-def ca_bundle_files(tmp_path_factory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("ca-bundles")
-    files = {}
-    for name, pki_ in (("production", pki.production_pki()), ("acceptance", pki.acceptance_pki())):
-        files[name] = folder / f"{name}.pem"
-        files[name].write_bytes(pki_.bundle_pem())
-    return files
+FILE_NAME = "SSIN=85073003328 20250314-101500.p12"
 
 
-@pytest.fixture
-def ehealth_settings(settings, ca_bundle_files):
-    """A production installation with both CA bundles configured, pages in English, a fresh throttle cache."""
-    from django.core.cache import cache
+def upload_url(record):
+    return reverse("ehealth_certs:upload", kwargs={"public_id": record.public_id})
 
-    settings.LANGUAGE_CODE = "en"
-    settings.EHEALTH_ENVIRONMENT = "production"
-    settings.EHEALTH_CA_BUNDLE_PRODUCTION = str(ca_bundle_files["production"])
-    settings.EHEALTH_CA_BUNDLE_ACCEPTANCE = str(ca_bundle_files["acceptance"])
-    cache.clear()
-    yield settings
-    cache.clear()
+
+def post_keystore(client, record, data, password=PASSWORD, name=FILE_NAME):
+    return client.post(upload_url(record), {"keystore": SimpleUploadedFile(name, data), "password": password})

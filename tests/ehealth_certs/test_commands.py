@@ -17,14 +17,7 @@ from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.management.commands.keystore import os_user_name
 from ehealth_certs.models import Certificate, CertificateState
 from tests import pki
-from tests.ehealth_certs.keystores import (
-    OTHER_SSIN,
-    PASSWORD,
-    SSIN,
-    ca_bundle_files,  # noqa: F401  (fixture)
-    ehealth_settings,  # noqa: F401  (fixture)
-    person_keystore,
-)
+from tests.ehealth_certs.keystores import OTHER_SSIN, PASSWORD, SSIN, person_keystore
 
 pytestmark = pytest.mark.usefixtures("ehealth_settings")
 
@@ -217,6 +210,7 @@ def manage(*args: str, password: str | None, ca_bundle_files) -> subprocess.Comp
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_exit_statuses_of_the_real_command(tmp_path, ca_bundle_files):
     good = keystore_file(tmp_path, person_keystore())
 

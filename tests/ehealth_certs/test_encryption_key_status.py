@@ -14,13 +14,8 @@ from django.utils import translation
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import Certificate, EncryptionKeyStatus
 from tests import pki
-from tests.ehealth_certs.keystores import (
-    PASSWORD,
-    ca_bundle_files,  # noqa: F401  (fixture)
-    ehealth_settings,  # noqa: F401  (fixture)
-    person_keystore,
-)
-from tests.ehealth_certs.test_views import post_keystore, stored_certificate
+from tests.ehealth_certs.keystores import PASSWORD, person_keystore, post_keystore
+from tests.factories import stored_certificate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ehealth_settings")]
 
@@ -38,6 +33,7 @@ def etk_line(page: str) -> str:
     return match.group(0)
 
 
+@pytest.mark.slow
 def test_import_stores_the_status_and_warns_without_etk(practitioner_record):
     outcome = keystore_import.import_keystore(practitioner_record, keystore_without_etk(), PASSWORD, source_name="x.p12", now=pki.NOW)
 
@@ -52,6 +48,7 @@ def test_import_stores_the_status_and_warns_without_etk(practitioner_record):
     assert "ETK" in messages["fr"] and "ETK" in messages["nl"] and len(set(messages.values())) == 3
 
 
+@pytest.mark.slow
 def test_pages_say_the_etk_is_missing(client, practitioner_user, practitioner_record):
     client.force_login(practitioner_user)
 
@@ -92,6 +89,7 @@ def test_record_without_certificate_shows_no_etk_line(client, practitioner_user,
     assert not Certificate.objects.exists()
 
 
+@pytest.mark.slow
 def test_keystore_inspect_reports_the_etk(tmp_path):
     path = tmp_path / "SSIN=85073003328 20250314-101500.p12"
     path.write_bytes(keystore_without_etk())

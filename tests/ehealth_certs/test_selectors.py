@@ -5,8 +5,7 @@ from django.utils import timezone
 from ehealth_certs.models import CertificateState
 from ehealth_certs.selectors import attach_certificate_status, with_certificate_status
 from practitioners.models import Practitioner
-from tests.conftest import make_practitioner
-from tests.ehealth_certs.test_views import stored_certificate
+from tests.factories import make_practitioner, stored_certificate
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from ehealth_certs.reminders import scan
 from practitioners import access, roles
-from tests.conftest import make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +27,6 @@ PAGES = {
     access.CERTIFICATES_OVERVIEW: ("ehealth_certs:overview", "ehealth_certs:overview"),
     access.AUDIT_LOG: ("audit:list", "audit:list"),
 }
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def grant(user: User, permission: str) -> User:

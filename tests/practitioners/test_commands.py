@@ -8,7 +8,7 @@ from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 
 from practitioners.models import Practitioner
-from tests.conftest import add_period, make_practitioner
+from tests.factories import add_period, make_practitioner
 
 pytestmark = pytest.mark.django_db
 

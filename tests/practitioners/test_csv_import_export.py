@@ -16,7 +16,7 @@ from practitioners import registry_csv
 from practitioners.csv_refusals import file_refusal_message
 from practitioners.models import InamiPeriod, Practitioner, Profession
 from practitioners.registry_csv import export_practitioners_csv, import_practitioners_csv
-from tests.conftest import add_period, make_practitioner
+from tests.factories import add_period, make_practitioner
 
 pytestmark = pytest.mark.django_db
 

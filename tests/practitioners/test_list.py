@@ -10,7 +10,7 @@ from django.utils import translation
 from practitioners.filters import PractitionerFilter, StaticChoicesSelect
 from practitioners.models import Practitioner, Profession
 from practitioners.selectors import attach_current_inami, practitioners_with_current_inami
-from tests.conftest import add_period, make_practitioner
+from tests.factories import add_period, make_practitioner
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from practitioners.models import (
     inami_first_digit,
     profession_for_inami,
 )
-from tests.conftest import add_period, make_practitioner
+from tests.factories import add_period, make_practitioner
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 
 from practitioners.models import Practitioner
-from tests.conftest import add_period
-from tests.practitioners.test_views import record_post_data
+from tests.factories import add_period, record_post_data
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from practitioners.filters import PractitionerFilter
 from practitioners.models import InamiPeriod, Practitioner
 from practitioners.search import normalise, terms
-from tests.conftest import add_period, make_practitioner
+from tests.factories import add_period, make_practitioner
 
 pytestmark = pytest.mark.django_db
 

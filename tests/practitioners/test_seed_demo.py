@@ -14,11 +14,6 @@ from practitioners.demo import seed_demo_practice
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def login(username: str, password: str) -> User:
     user = User.objects.get(username=username)
     assert user.check_password(password) and user.is_active

@@ -11,12 +11,7 @@ from practitioners.models import UserPreference
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery"  # tests.conftest.make_user
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD = "correct horse battery"  # tests.factories.make_user
 
 
 def browser() -> Client:

@@ -6,40 +6,9 @@ from django.db import connection
 from django.urls import reverse
 
 from practitioners.models import InamiPeriod, Practitioner
-from tests.conftest import add_period, make_practitioner
+from tests.factories import add_period, make_practitioner, record_post_data
 
 pytestmark = pytest.mark.django_db
-
-
-def record_post_data(**overrides):
-    data = {
-        "last_name": "Janssens",
-        "first_names": "Els",
-        "initials": "E.",
-        "birth_date": "15/02/2003",
-        "sex": "F",
-        "language": "nl",
-        "contact_type": "provider",
-        "niss": "03.02.15-004.40",
-        "enterprise_number": "BE 0566.988.259",
-        "email": "els@example.be",
-        "is_active": "on",
-        "periods-TOTAL_FORMS": "2",
-        "periods-INITIAL_FORMS": "0",
-        "periods-MIN_NUM_FORMS": "0",
-        "periods-MAX_NUM_FORMS": "1000",
-        "periods-0-profession": "physiotherapist",
-        "periods-0-inami_number": "5/38861/71/521",
-        "periods-0-start_date": "01/01/2020",
-        "periods-0-end_date": "31/12/2022",
-        "periods-0-conventioned": "on",
-        "periods-1-profession": "physiotherapist",
-        "periods-1-inami_number": "5/38861/71/521",
-        "periods-1-start_date": "01/01/2023",
-        "periods-1-end_date": "",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_front_desk_creates_a_record_with_two_periods(client, front_desk):
