@@ -2,8 +2,8 @@
 certification authority's revocation reasons, the environments, and the password rules.
 
 ``ehealth_certs.keystore`` reports codes and raw parameters (dates, environment codes, names,
-NISS digits) and imports no Django; this module turns them into lazy translations. Warnings of
-an import are worded by ``lifecycle.keystore_import.warning_message`` (they depend on settings).
+NISS digits) and imports no Django; this module turns them into lazy translations, the import's
+warnings included (``warning_message``, which reads the renewal window from the settings).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ehealth_certs import conf
 from ehealth_certs.keystore import password_policy
 from practitioners.identifiers import format_niss
 
@@ -231,3 +232,43 @@ def password_rules_for_browser() -> dict:
         "digits_and_symbols": password_policy.DIGITS_AND_SYMBOLS,
         "rules": [{"code": rule.code, "requirement": str(rule.checklist_text)} for rule in PASSWORD_RULES],
     }
+
+
+WARNING_MESSAGES = {
+    "expires_soon": _(
+        "This certificate expires within %(months)s months: you can already renew it with the eHealth "
+        "Certificate Manager, then import the renewed keystore here."
+    ),
+    "revocation_unknown": _(
+        "The certification authority could not be asked whether this certificate is revoked (its OCSP responder "
+        "did not answer, or its answer could not be verified). An imported certificate is checked again every day."
+    ),
+    "no_encryption_key": _(
+        "This keystore has no encryption key (ETK): it lets the practitioner log in to eHealth services, but "
+        "not read encrypted eHealth messages (eHealthBox). Create the ETK in the eHealth Certificate Manager "
+        "(step \"complete\" of the request, or \"activate the ETK\" after a renewal), then import the "
+        "keystore again."
+    ),
+    "encryption_key_not_issued_by_authentication": _(
+        "A key of this keystore looks like an encryption key (ETK) but was not issued by its authentication "
+        "key, as the eHealth Certificate Manager makes it: encrypted eHealth messages may not be readable. "
+        "Check the ETK in the eHealth Certificate Manager."
+    ),
+    "encryption_key_other_subject": _(
+        "A key of this keystore looks like an encryption key (ETK) but names someone other than the "
+        "authentication certificate: encrypted eHealth messages may not be readable. Check the ETK in the "
+        "eHealth Certificate Manager."
+    ),
+    "encryption_key_alias_not_serial": _(
+        "A key of this keystore looks like an encryption key (ETK) but is not named after its certificate's "
+        "serial number, as the eHealth Certificate Manager names it: the keystore was probably changed by "
+        "another tool. Use the keystore written by the eHealth Certificate Manager."
+    ),
+}
+
+
+def warning_message(code: str) -> str:
+    template = WARNING_MESSAGES.get(code)
+    if template is None:
+        return code
+    return str(template) % {"months": conf.renewal_window_months()}

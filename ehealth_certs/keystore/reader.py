@@ -198,9 +198,9 @@ def _key_bag(bag: asn1_pkcs12.SafeBag) -> KeyBag:
 def _decrypt_key(bag: asn1_pkcs12.SafeBag, secret: bytes) -> PrivateKeyTypes:
     """A key bag's private key: ``cryptography`` decrypts the PKCS#8 EncryptedPrivateKeyInfo.
 
-    OpenSSL's RSA check tests p and q for primality: about 50 ms per 2048-bit key. The
-    consistency check below is what keeps an RSA key safe to hand to OpenSSL; primality adds
-    nothing for a key that matches its certificate (validation checks the pair).
+    OpenSSL's RSA check tests p and q for primality, the costliest step of a load (docs/benchmarks.md,
+    benchmark 2). The consistency check below is what keeps an RSA key safe to hand to OpenSSL;
+    primality adds nothing for a key that matches its certificate (validation checks the pair).
     """
     der = bag["bag_value"].untag().dump()
     password = secret if bag["bag_id"].native == "pkcs8_shrouded_key_bag" else None

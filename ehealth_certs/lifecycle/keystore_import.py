@@ -14,7 +14,6 @@ from typing import BinaryIO
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from audit.models import EventKind
@@ -35,39 +34,6 @@ THROTTLED = "throttled"
 CONFLICT = "conflict"
 NOT_ACTIVE = "not_active"
 FILE_NAME_MAX_LENGTH = 255
-
-WARNING_MESSAGES = {
-    "expires_soon": _(
-        "This certificate expires within %(months)s months: you can already renew it with the eHealth "
-        "Certificate Manager, then import the renewed keystore here."
-    ),
-    "revocation_unknown": _(
-        "The certification authority could not be asked whether this certificate is revoked (its OCSP responder "
-        "did not answer, or its answer could not be verified). An imported certificate is checked again every day."
-    ),
-    "no_encryption_key": _(
-        "This keystore has no encryption key (ETK): it lets the practitioner log in to eHealth services, but "
-        "not read encrypted eHealth messages (eHealthBox). Create the ETK in the eHealth Certificate Manager "
-        "(step \"complete\" of the request, or \"activate the ETK\" after a renewal), then import the "
-        "keystore again."
-    ),
-    "encryption_key_not_issued_by_authentication": _(
-        "A key of this keystore looks like an encryption key (ETK) but was not issued by its authentication "
-        "key, as the eHealth Certificate Manager makes it: encrypted eHealth messages may not be readable. "
-        "Check the ETK in the eHealth Certificate Manager."
-    ),
-    "encryption_key_other_subject": _(
-        "A key of this keystore looks like an encryption key (ETK) but names someone other than the "
-        "authentication certificate: encrypted eHealth messages may not be readable. Check the ETK in the "
-        "eHealth Certificate Manager."
-    ),
-    "encryption_key_alias_not_serial": _(
-        "A key of this keystore looks like an encryption key (ETK) but is not named after its certificate's "
-        "serial number, as the eHealth Certificate Manager names it: the keystore was probably changed by "
-        "another tool. Use the keystore written by the eHealth Certificate Manager."
-    ),
-}
-
 
 @dataclass
 class ImportOutcome:
@@ -105,12 +71,6 @@ class ImportOutcome:
             data["retry_after"] = self.throttled_until.isoformat()
         return data
 
-
-def warning_message(code: str) -> str:
-    template = WARNING_MESSAGES.get(code)
-    if template is None:
-        return code
-    return str(template) % {"months": conf.renewal_window_months()}
 
 
 def read_capped(stream: BinaryIO, limit: int | None = None) -> bytes:

@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 
 from oxygen.errors import Refused
 
-from ehealth_certs import refusals, selectors
+from ehealth_certs import keystore_text, refusals, selectors
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.forms import KeystoreUploadForm
 from ehealth_certs.models import UploadChannel
@@ -66,7 +66,7 @@ class CertificateUploadView(CertificateManagerMixin, TemplateView):
             % {"date": timezone.localtime(certificate.not_after).strftime("%d/%m/%Y")},
         )
         for code in outcome.warnings:
-            messages.warning(request, keystore_import.warning_message(code))
+            messages.warning(request, keystore_text.warning_message(code))
         return redirect("ehealth_certs:detail", public_id=practitioner.public_id, certificate_id=certificate.public_id)
 
 

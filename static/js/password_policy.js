@@ -1,5 +1,5 @@
 // Live checks of the eHealth keystore password policy while typing (same rules as the server:
-// ehealth_certs/password_policy.py hands them over in the "password-policy" JSON script element).
+// ehealth_certs/keystore/password_policy.py, worded by keystore_text.password_rules_for_browser(), hands them over in the "password-policy" JSON script element).
 (function () {
   "use strict";
   var data = document.getElementById("password-policy");

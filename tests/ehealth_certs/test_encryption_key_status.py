@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import translation
 
+from ehealth_certs import keystore_text
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import Certificate, EncryptionKeyStatus
 from tests import pki
@@ -43,7 +44,7 @@ def test_import_stores_the_status_and_warns_without_etk(practitioner_record):
     messages = {}
     for language in ("en", "fr", "nl"):
         with translation.override(language):
-            messages[language] = keystore_import.warning_message("no_encryption_key")
+            messages[language] = keystore_text.warning_message("no_encryption_key")
     assert "not read encrypted eHealth messages" in messages["en"]
     assert "ETK" in messages["fr"] and "ETK" in messages["nl"] and len(set(messages.values())) == 3
 

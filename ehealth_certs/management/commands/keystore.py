@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ehealth_certs import refusals
+from ehealth_certs import keystore_text, refusals
 from ehealth_certs.keystore_text import validation_message
 from ehealth_certs.lifecycle import keystore_import, password_change
 from ehealth_certs.management.secret_input import read_secret_lines
@@ -84,7 +84,7 @@ def write_result(command: BaseCommand, data: dict, as_json: bool) -> None:
     if data.get("error"):
         lines.append(_("error: %(code)s – %(message)s") % {"code": data["error"], "message": data["message"]})
     for code in data.get("warnings", []):
-        lines.append(_("warning: %(code)s – %(message)s") % {"code": code, "message": keystore_import.warning_message(code)})
+        lines.append(_("warning: %(code)s – %(message)s") % {"code": code, "message": keystore_text.warning_message(code)})
     if data.get("subject"):
         lines += [
             _("subject: %s") % data["subject"],

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from ehealth_certs import refusals
+from ehealth_certs import keystore_text, refusals
 from ehealth_certs.keystore_text import validation_message
 from ehealth_certs.lifecycle import keystore_import, storage
 from oxygen.errors import Refused
@@ -210,7 +210,7 @@ def test_expiring_keystore_is_imported_with_the_expires_soon_warning(practitione
 
     assert outcome.imported
     assert outcome.warnings == ["expires_soon"]
-    assert "within 3 months" in keystore_import.warning_message("expires_soon")
+    assert "within 3 months" in keystore_text.warning_message("expires_soon")
 
 
 def test_newer_keystore_supersedes_the_active_one(practitioner_record):

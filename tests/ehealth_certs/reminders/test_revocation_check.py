@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from ehealth_certs import keystore_text
 from ehealth_certs.reminders import revocation_check
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import Certificate, CertificateState, RevocationCheck, RevocationNotice
@@ -101,7 +102,7 @@ def test_a_certificate_the_responder_does_not_know_is_imported_with_a_warning(
 
     assert outcome.imported and outcome.warnings == ["revocation_unknown"]
     assert Certificate.objects.get().revocation_check == RevocationCheck.UNKNOWN
-    assert "could not be asked" in keystore_import.warning_message("revocation_unknown")
+    assert "could not be asked" in keystore_text.warning_message("revocation_unknown")
 
 
 def test_a_silent_responder_gives_a_warning_after_the_timeout(silent_responder, revocation_on, practitioner_record):
