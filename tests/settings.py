@@ -14,5 +14,6 @@ from oxygen.settings import *  # noqa: E402,F403
 
 # Tests make users by the hundred and no test is about the hash: a fast hasher instead of Django's
 # PBKDF2, slow on purpose. Production settings are tested in child processes with oxygen.settings
-# (tests/production.py).
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# (tests/production.py); PBKDF2 stays listed so that a test whose user logs in to such a process
+# (the smoke stack) can hash that user's password the way production reads it.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]

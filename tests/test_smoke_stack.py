@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 import redis
 from cryptography.fernet import Fernet
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 
 from ehealth_certs.models import Reminder
@@ -206,6 +207,9 @@ def stack(tmp_path, smtp_sink):  # noqa: F811  (the fixture imported above)
 
 
 def test_log_in_upload_scan_and_the_reminder_arrives(stack, smtp_sink, practitioner_user, practitioner_record):  # noqa: F811
+    # The stack runs production settings, which read no MD5 hash (tests/settings.py hashes with MD5).
+    practitioner_user.password = make_password("correct horse battery", hasher="pbkdf2_sha256")
+    practitioner_user.save(update_fields=["password"])
     browser = Browser(stack.port)
 
     response, _ = browser.post_form("/accounts/login/", {"username": "jan", "password": "correct horse battery"})

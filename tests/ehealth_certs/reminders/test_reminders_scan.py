@@ -127,7 +127,7 @@ def test_a_scan_waiting_on_a_concurrent_ones_rows_skips_them_and_records_the_res
     [first] = due_certificates(1)
     a_inserted, a_may_commit, errors, results = threading.Event(), threading.Event(), [], {}
 
-    def scan(name: str, hold: bool):
+    def run_scan(name: str, hold: bool):
         try:
             with transaction.atomic():
                 results[name] = scan.scan_expiring(T0)
@@ -139,11 +139,11 @@ def test_a_scan_waiting_on_a_concurrent_ones_rows_skips_them_and_records_the_res
         finally:
             connection.close()
 
-    a = threading.Thread(target=scan, args=("a", True))
+    a = threading.Thread(target=run_scan, args=("a", True))
     a.start()
     assert a_inserted.wait(30)
     [second] = due_certificates(1, first_index=1)  # committed: B sees it, A did not
-    b = threading.Thread(target=scan, args=("b", False))
+    b = threading.Thread(target=run_scan, args=("b", False))
     b.start()
     with connection.cursor() as cursor:  # B is blocked on A's uncommitted row
         for _ in range(300):
