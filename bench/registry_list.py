@@ -61,6 +61,7 @@ def seed(count: int) -> None:
 
 def session_cookie() -> str:
     """A logged-in session of the front-desk user, stored like a real login stores it."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import User
     from django.contrib.sessions.backends.db import SessionStore
@@ -68,7 +69,7 @@ def session_cookie() -> str:
     user = User.objects.get(username="bench-front-desk")
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the permission backend, as a login records it
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key

@@ -148,7 +148,7 @@ LOGOUT_REDIRECT_URL = "login"
 # `client.force_login(user)` (or `authenticate(request, ...)`), never `client.login(...)`.
 AUTHENTICATION_BACKENDS = [
     "oxygen.security.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "oxygen.auth_backends.ModelBackendInOneQuery",
 ]
 
 # Language and time: French by default, Dutch and English in the interface; mails also in German.

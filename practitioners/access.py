@@ -27,7 +27,7 @@ CERTIFICATES_OVERVIEW = "ehealth_certs.view_certificates_overview"
 AUDIT_LOG = "audit.view_auditevent"
 
 # The backend that reads user and group permissions (the login throttle's backend grants none).
-PERMISSIONS_BACKEND = "django.contrib.auth.backends.ModelBackend"
+PERMISSIONS_BACKEND = "oxygen.auth_backends.ModelBackendInOneQuery"
 
 
 def own_practitioner(user) -> Practitioner | None:
