@@ -20,6 +20,9 @@ class EventKind(models.TextChoices):
     KEYSTORE_PASSWORD_CHANGE_FAILED = "keystore_password_change_failed", _("Keystore password change refused")
     EID_READ = "eid_read", _("eID card read")
     REGISTRY_IMPORT = "registry_import", _("Registry import")
+    SERVICE_TOKEN_CREATED = "service_token_created", _("API token created")
+    SERVICE_TOKEN_REVOKED = "service_token_revoked", _("API token revoked")
+    API_CALL = "api_call", _("API call")
 
 
 class AuditEvent(models.Model):

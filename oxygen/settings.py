@@ -58,10 +58,12 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "bootstrap",
+    "ninja",  # the API's OpenAPI documentation page (its static files)
     "practitioners",
     "ehealth_certs",
     "eid",
     "audit",
+    "api",
     "axes",
     "csp",
 ]

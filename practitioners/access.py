@@ -23,6 +23,8 @@ EXCHANGE_REGISTRY_CSV = "practitioners.exchange_registry_csv"
 MANAGE_ANY_CERTIFICATE = "ehealth_certs.manage_any_certificate"
 # The certificates overview (page, print, CSV), the main screen's counts and the daily expiry digest.
 CERTIFICATES_OVERVIEW = "ehealth_certs.view_certificates_overview"
+# Create and revoke the service tokens other programs read the API with (the API's own rules: api.access).
+MANAGE_SERVICE_TOKENS = "api.manage_service_tokens"
 # The audit log page (the Django admin's own permission to view its events).
 AUDIT_LOG = "audit.view_auditevent"
 
