@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "oxygen.database.DatabaseBusyMiddleware",  # a locked database: 503 with a clear page, not a 500
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "api.calls.ApiCallAuditMiddleware",  # every API call in the audit log, refusals included
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 

@@ -43,6 +43,15 @@ def conventioned_today_condition(day: datetime.date) -> Exists:
     return Exists(current_periods(day).filter(practitioner=OuterRef("pk"), conventioned=True))
 
 
+def running_periods(practitioners: Iterable[Practitioner], day: datetime.date) -> dict[int, list[InamiPeriod]]:
+    """Each loaded record's periods running on `day`, the most recently started first: one query
+    for the whole page, whatever its size (records without one are left out)."""
+    running: dict[int, list[InamiPeriod]] = {}
+    for period in current_periods(day).filter(practitioner_id__in=[record.pk for record in practitioners]):
+        running.setdefault(period.practitioner_id, []).append(period)
+    return running
+
+
 def attach_current_inami(practitioners: Iterable[Practitioner], day: datetime.date | None = None) -> None:
     """Set ``current_inami``, ``current_profession`` and ``conventioned_today`` on each loaded record.
 
@@ -50,12 +59,10 @@ def attach_current_inami(practitioners: Iterable[Practitioner], day: datetime.da
     already loaded: one query for the whole page, whatever its size.
     """
     records = list(practitioners)
-    day = day or timezone.localdate()
-    running: dict[int, list[tuple[str, str, bool]]] = {}
-    rows = current_periods(day).filter(practitioner_id__in=[record.pk for record in records])
-    for practitioner_id, *period in rows.values_list("practitioner_id", "inami_number", "profession", "conventioned"):
-        running.setdefault(practitioner_id, []).append(period)
+    running = running_periods(records, day or timezone.localdate())
     for record in records:
         periods = running.get(record.pk, [])  # the most recently started first
-        record.current_inami, record.current_profession = periods[0][:2] if periods else (None, None)
-        record.conventioned_today = any(conventioned for _number, _profession, conventioned in periods)
+        record.current_inami, record.current_profession = (
+            (periods[0].inami_number, periods[0].profession) if periods else (None, None)
+        )
+        record.conventioned_today = any(period.conventioned for period in periods)

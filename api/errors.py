@@ -1,0 +1,115 @@
+"""The API's errors: always JSON, ``{"code": ..., "detail": ...}`` (plus ``errors`` for bad parameters).
+
+``code`` is a stable word a program can test; ``detail`` says it in the caller's language (the
+``Accept-Language`` header, or a logged-in user's own). Ninja's defaults (422 for a bad parameter,
+English words) are replaced by the handlers ``install`` adds to an API: a bad query parameter is a
+400 that names it, a malformed id in the path is the 404 of an unknown one.
+"""
+from __future__ import annotations
+
+import math
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, Throttled, ValidationError
+
+
+class ApiError(Exception):
+    """An answer other than 200, with its status, code and words."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(code)
+        self.status, self.code, self.detail = status, code, detail
+
+
+def not_found(detail: str) -> ApiError:
+    return ApiError(404, "not_found", detail)
+
+
+def unknown_practitioner() -> ApiError:
+    return not_found(_("No practitioner has this id."))
+
+
+def forbidden(code: str, detail: str) -> ApiError:
+    return ApiError(403, code, detail)
+
+
+def body(code: str, detail: str, **extra) -> dict:
+    return {"code": code, "detail": detail, **extra}
+
+
+# pydantic's error types -> what the parameter should have been, in words
+def _expected(error: dict) -> str:
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    if kind.startswith("date"):
+        return _("a date written YYYY-MM-DD, e.g. 2026-03-01")
+    if kind.startswith("int") or kind == "bool_parsing":
+        return _("a whole number")
+    if kind in ("enum", "literal_error"):
+        return _("one of: %(choices)s") % {"choices": context.get("expected", "").replace("'", "")}
+    if kind == "greater_than_equal":
+        return _("a number of at least %(limit)s") % {"limit": context.get("ge")}
+    if kind == "less_than_equal":
+        return _("a number of at most %(limit)s") % {"limit": context.get("le")}
+    if kind == "missing":
+        return _("a value (it is required)")
+    return _("a valid value")
+
+
+def parameter_errors(errors: list[dict]) -> list[dict]:
+    """Each bad query parameter with what it should have been."""
+    found = []
+    for error in errors:
+        name = str(error.get("loc", ("", ""))[-1])
+        found.append({"parameter": name, "detail": _("“%(parameter)s” must be %(expected)s.") % {
+            "parameter": name, "expected": _expected(error)}})
+    return found
+
+
+def install(api: NinjaAPI, render=None) -> None:
+    """Give ``api`` the project's error answers. ``render(request, status, code, detail, errors)``
+    makes the response (the FHIR API answers with an OperationOutcome); JSON by default."""
+
+    def respond(request, status, code, detail, errors=None) -> HttpResponse:
+        if render is not None:
+            return render(request, status, code, detail, errors or [])
+        extra = {"errors": errors} if errors else {}
+        return api.create_response(request, body(code, detail, **extra), status=status)
+
+    @api.exception_handler(ApiError)
+    def api_error(request, exc: ApiError):
+        return respond(request, exc.status, exc.code, exc.detail)
+
+    @api.exception_handler(ValidationError)
+    def bad_parameters(request, exc: ValidationError):
+        if any(error.get("loc", ("",))[0] == "path" for error in exc.errors):
+            return respond(request, 404, "not_found", _("No practitioner has this id."))
+        errors = parameter_errors(exc.errors)
+        return respond(request, 400, "bad_parameter", " ".join(error["detail"] for error in errors), errors)
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request, exc):
+        response = respond(
+            request, 401, "not_authenticated",
+            _("Send a valid service token (Authorization: Bearer …) or log in first."),
+        )
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.exception_handler(Throttled)
+    def throttled(request, exc: Throttled):
+        return respond(
+            request, 429, "rate_limited",
+            _("Too many requests with this token: wait %(seconds)d seconds.") % {"seconds": math.ceil(exc.wait or 60)},
+        )
+
+    @api.exception_handler(Http404)
+    def django_404(request, exc):
+        return respond(request, 404, "not_found", _("Nothing has this address."))
+
+
+def json_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any other address under the API's prefixes: a JSON 404, not the pages' HTML one."""
+    return JsonResponse(body("not_found", _("Nothing has this address.")), status=404)
