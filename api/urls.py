@@ -1,9 +1,8 @@
+"""The API's addresses. Ninja reverses its own namespaces from the root, so they are not nested in an app namespace."""
 from django.urls import path, re_path
 
 from . import v1
 from .errors import json_not_found
-
-app_name = "api"
 
 urlpatterns = [
     path("api/v1/", v1.api.urls),

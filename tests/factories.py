@@ -81,11 +81,12 @@ def stored_certificate(record, *, days_left: int, state=CertificateState.ACTIVE,
     now = timezone.now()
     fields.setdefault("removed_at", now if state == CertificateState.REMOVED else None)
     fields.setdefault("superseded_at", now if state == CertificateState.SUPERSEDED else None)
-    return Certificate.objects.create(
-        practitioner=record, state=state, encrypted_keystore=b"x", subject="CN=SSIN=x", issuer="CN=ca", serial="1",
-        fingerprint_sha256="0" * 64, environment="production", not_before=now - timedelta(days=1000),
-        not_after=now + timedelta(days=days_left), file_size=1, uploaded_at=now, uploaded_via="web", **fields,
-    )  # fmt: skip
+    values = dict(
+        encrypted_keystore=b"x", subject="CN=SSIN=x", issuer="CN=ca", serial="1", fingerprint_sha256="0" * 64,
+        environment="production", not_before=now - timedelta(days=1000), not_after=now + timedelta(days=days_left),
+        file_size=1, uploaded_at=now, uploaded_via="web",
+    )
+    return Certificate.objects.create(practitioner=record, state=state, **{**values, **fields})
 
 
 def record_post_data(**overrides):

@@ -1,0 +1,37 @@
+"""The OpenAPI schema is served, valid, and describes every endpoint and its errors."""
+from __future__ import annotations
+
+import pytest
+from openapi_spec_validator import validate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_schema_is_valid_openapi_and_needs_no_login(client):
+    answer = client.get("/api/v1/openapi.json")
+    assert answer.status_code == 200
+    schema = answer.json()
+    validate(schema)  # raises on an invalid document
+    assert set(schema["paths"]) == {
+        "/api/v1/practitioners", "/api/v1/practitioners/{practitioner_id}",
+        "/api/v1/practitioners/{practitioner_id}/inami", "/api/v1/practitioners/{practitioner_id}/certificate",
+    }
+    for path in schema["paths"].values():
+        assert set(path) == {"get"}  # read-only
+        assert {"200", "400", "401", "403", "404", "429"} <= set(path["get"]["responses"])
+    schemes = schema["components"]["securitySchemes"]
+    assert {scheme["type"] for scheme in schemes.values()} == {"http", "apiKey"}
+
+
+def test_the_list_parameters_are_documented(client):
+    parameters = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/practitioners"]["get"]["parameters"]
+    assert {parameter["name"] for parameter in parameters} == {
+        "q", "profession", "conventioned", "status", "certificate", "ordering", "page", "page_size",
+    }
+
+
+def test_the_documentation_page_loads_its_files_from_the_site(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html and "<script>" not in html  # no inline script (CSP)
