@@ -28,6 +28,8 @@ from .schemas import CertificateStatusCode, ErrorOut, InamiAnswer, PractitionerD
 
 router = Router(tags=["practitioners"])
 
+# What a list row reads of a record (the page query loads nothing else).
+ROW_FIELDS = ("public_id", "last_name", "first_names", "birth_date", "niss", "is_active")
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 
 
@@ -54,7 +56,8 @@ def _text(value: str) -> str | None:
     return value or None
 
 
-def _period(period: InamiPeriod | None) -> dict | None:
+def _period(period) -> dict | None:
+    """An InamiPeriod, or a row of ``running_periods``, as the API shows it."""
     if period is None:
         return None
     return {
@@ -63,7 +66,7 @@ def _period(period: InamiPeriod | None) -> dict | None:
     }
 
 
-def _row(record: Practitioner, running: list[InamiPeriod]) -> dict:
+def _row(record: Practitioner, running: list) -> dict:
     """A list row: today's current period is the most recently started running one, as on the list page."""
     return {
         "id": record.public_id, "last_name": record.last_name, "first_names": record.first_names,
@@ -77,7 +80,7 @@ def _row(record: Practitioner, running: list[InamiPeriod]) -> dict:
 @router.get("/practitioners", response={200: PractitionerPage, **ERRORS}, summary="The registry, a page at a time")
 def list_practitioners(request: HttpRequest, filters: Query[ListQuery]):
     require(request, Scope.REGISTRY, access.MANAGE_REGISTRY)
-    found = PractitionerFilter(request.GET, queryset=Practitioner.objects.all(), request=request)
+    found = PractitionerFilter(request.GET, queryset=Practitioner.objects.only(*ROW_FIELDS), request=request)
     if not found.is_valid():
         raise ApiError(400, "bad_parameter", " ".join(str(error) for errors in found.errors.values() for error in errors))
     paginator = Paginator(found.qs, filters.page_size)

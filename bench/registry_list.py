@@ -142,10 +142,12 @@ def check_page(path: str, cookie: str, expect: bytes) -> None:
         assert expect in body, f"{expect!r} not in {path}"
 
 
-def wrk(path: str, cookie: str, duration: int) -> dict:
+def wrk(path: str, cookie: str, duration: int, header: str = "") -> dict:
+    """Load ``path`` with the session ``cookie``, or with ``header`` (e.g. a token) when given."""
+    header = header or f"Cookie: sessionid={cookie}"
     command = [
         "wrk", "-t1", "-c4", f"-d{duration}s", "--timeout", "10s", "-s", str(_common.PROJECT / "bench" / "wrk_report.lua"),
-        "-H", f"Cookie: sessionid={cookie}", f"{BASE}{path}",
+        "-H", header, f"{BASE}{path}",
     ]  # fmt: skip
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return json.loads(output.strip().splitlines()[-1])

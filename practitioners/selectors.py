@@ -43,11 +43,15 @@ def conventioned_today_condition(day: datetime.date) -> Exists:
     return Exists(current_periods(day).filter(practitioner=OuterRef("pk"), conventioned=True))
 
 
-def running_periods(practitioners: Iterable[Practitioner], day: datetime.date) -> dict[int, list[InamiPeriod]]:
-    """Each loaded record's periods running on `day`, the most recently started first: one query
-    for the whole page, whatever its size (records without one are left out)."""
-    running: dict[int, list[InamiPeriod]] = {}
-    for period in current_periods(day).filter(practitioner_id__in=[record.pk for record in practitioners]):
+def running_periods(practitioners: Iterable[Practitioner], day: datetime.date) -> dict[int, list]:
+    """Each loaded record's periods running on `day`, the most recently started first, as rows with
+    the period's fields (``inami_number``, ``profession``, ``conventioned``, ``start_date``,
+    ``end_date``): one query for the whole page, whatever its size, and no model instances to build."""
+    running: dict[int, list] = {}
+    rows = current_periods(day).filter(practitioner_id__in=[record.pk for record in practitioners]).values_list(
+        "practitioner_id", "inami_number", "profession", "conventioned", "start_date", "end_date", named=True
+    )
+    for period in rows:
         running.setdefault(period.practitioner_id, []).append(period)
     return running
 
