@@ -85,12 +85,16 @@ def _name(practitioner: Practitioner) -> dict:
         "use": "official",
         "family": practitioner.last_name,
         "given": practitioner.first_names.split(),
-        "prefix": [codes.NAME_PREFIXES[practitioner.salutation]] if practitioner.salutation in codes.NAME_PREFIXES else None,
+        "prefix": [codes.NAME_PREFIXES.get(practitioner.salutation)],
     }
 
 
 def _telecom(practitioner: Practitioner) -> list[dict]:
-    points = [("phone", practitioner.phone, "work"), ("phone", practitioner.mobile, "mobile"), ("email", practitioner.email, "work")]
+    points = [
+        ("phone", practitioner.phone, "work"),
+        ("phone", practitioner.mobile, "mobile"),
+        ("email", practitioner.email, "work"),
+    ]
     return [{"system": system, "value": value, "use": use} for system, value, use in points if value]
 
 
@@ -109,10 +113,12 @@ def _addresses(practitioner: Practitioner) -> list[dict]:
 
 
 def _address(street: str, postcode: str, municipality: str) -> dict:
-    """Belgian by construction: the record's postcodes have four digits (ISO 3166 country code, as BeAddress advises)."""
+    """Belgian by construction: the record's postcodes have four digits (ISO 3166 code, as BeAddress advises).
+
+    Empty parts are dropped with every other empty element (`_without_empty`)."""
     if not (street or postcode or municipality):
         return {}
-    return {"line": [street] if street else None, "postalCode": postcode or None, "city": municipality or None, "country": "BE"}
+    return {"line": [street], "postalCode": postcode, "city": municipality, "country": "BE"}
 
 
 def _language(practitioner: Practitioner) -> dict:

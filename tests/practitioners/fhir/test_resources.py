@@ -136,3 +136,12 @@ def test_role_ids_are_stable_distinct_and_reveal_no_database_key(record):
     assert practitioner_role_resources(other, TODAY)[0]["id"] not in ids
     pks = {str(pk) for pk in record.inami_periods.values_list("pk", flat=True)}
     assert not pks.intersection(ids)
+
+
+def test_an_address_keeps_only_the_parts_the_record_has():
+    resource = practitioner_resource(make_practitioner(practice_municipality="Leuven", correspondence_postcode="3000"))
+    parsed(resource)
+    assert resource["address"] == [
+        {"use": "work", "type": "physical", "city": "Leuven", "country": "BE"},
+        {"type": "postal", "postalCode": "3000", "country": "BE"},
+    ]
