@@ -1,5 +1,6 @@
 """`manage.py practitioners import|export`: output and exit codes (0 ok, 1 invalid file, 2 usage)."""
 import datetime
+import json
 from unittest import mock
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.management.base import CommandError
 
 from practitioners.models import Practitioner
 from tests.factories import add_period, make_practitioner
+from tests.practitioners.fhir.checks import parsed
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +77,10 @@ def test_non_utf8_file_exits_1(tmp_path, capsys):
         (("import", "/nonexistent/registry.csv"), "Cannot read /nonexistent/registry.csv"),
         (("import", "-", "--user", "nobody"), "No user named “nobody”"),
         (("export", "/nonexistent/dir/out.csv"), "Cannot write /nonexistent/dir/out.csv"),
+        (("export", "--format", "fhir", "/nonexistent/dir/out.json"), "Cannot write /nonexistent/dir/out.json"),
+        (("export", "--format", "xml", "-"), "argument --format: invalid choice: 'xml' (choose from 'csv', 'fhir')"),
+        (("export", "--format", "fhir", "--base-url", "oxygen.test/fhir", "-"), "not an absolute http(s) URL: oxygen.test/fhir"),
+        (("export", "--format", "fhir", "--base-url", "ftp://oxygen.test/fhir", "-"), "not an absolute http(s) URL"),
     ],
 )
 def test_usage_errors_exit_2(args, words, capsys):
@@ -117,3 +123,31 @@ def test_call_command_raises_with_the_exit_code(tmp_path):
     with pytest.raises(CommandError) as error:
         call_command("practitioners", "import", str(path))
     assert error.value.returncode == 1
+
+
+def test_fhir_export_to_a_file_writes_a_collection_bundle(tmp_path, capsys, settings):
+    settings.SITE_URL = "https://oxygen.test"
+    record = make_practitioner()
+    add_period(record)
+    path = tmp_path / "registry.json"
+    code, out, err = run_from_command_line("export", "--format", "fhir", str(path), capsys=capsys)
+    assert code == 0 and "Exported 1 practitioner." in err and out == ""
+    bundle = json.loads(path.read_text(encoding="utf-8"))
+    parsed(bundle)
+    assert bundle["type"] == "collection"
+    assert [entry["fullUrl"] for entry in bundle["entry"]] == [
+        f"https://oxygen.test/fhir/Practitioner/{record.public_id}",
+        f"https://oxygen.test/fhir/PractitionerRole/{bundle['entry'][1]['resource']['id']}",
+    ]
+
+
+def test_fhir_export_to_stdout_with_a_base_url(capsys):
+    make_practitioner(first_names="Zoë")
+    code, out, err = run_from_command_line(
+        "export", "--format", "fhir", "--base-url", "https://api.example.be/fhir/", "-", capsys=capsys
+    )
+    assert code == 0 and "Exported 1 practitioner." in err
+    bundle = json.loads(out)
+    parsed(bundle)
+    assert bundle["entry"][0]["fullUrl"].startswith("https://api.example.be/fhir/Practitioner/")
+    assert bundle["entry"][0]["resource"]["name"][0]["given"] == ["Zoë"]
