@@ -14,7 +14,7 @@ from practitioners.fhir import (
 )
 from practitioners.models import Practitioner, Profession
 from tests.factories import add_period, make_practitioner
-from tests.practitioners.fhir.checks import parsed
+from tests.fhir_checks import parsed
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ import pytest
 from pydantic import ValidationError
 
 from practitioners.fhir import codes
-from tests.practitioners.fhir.checks import parsed
+from tests.fhir_checks import parsed
 
 
 def practitioner(**fields) -> dict:

@@ -6,7 +6,7 @@ import pytest
 from practitioners.fhir import codes, practitioner_resource, practitioner_role_resources
 from practitioners.models import Profession
 from tests.factories import add_period, make_practitioner
-from tests.practitioners.fhir.checks import parsed
+from tests.fhir_checks import parsed
 
 pytestmark = pytest.mark.django_db
 

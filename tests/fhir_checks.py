@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
 
 from practitioners.fhir import codes
 
-MODELS = {"Bundle": Bundle, "Practitioner": Practitioner, "PractitionerRole": PractitionerRole}
+MODELS = {
+    "Bundle": Bundle, "Practitioner": Practitioner, "PractitionerRole": PractitionerRole,
+    "OperationOutcome": OperationOutcome, "CapabilityStatement": CapabilityStatement,
+}
 
 # The invariants' patterns, stricter for NIHDI than the IG's "11 or 8 (deprecated) digits": this
 # registry stores 11-digit numbers only.
