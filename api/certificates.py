@@ -28,11 +28,11 @@ router = Router(tags=["certificates"])
 
 
 @router.get(
-    "/practitioners/{practitioner_id}/certificate", response={200: CertificateStatusOut, **ERRORS},
+    "/practitioners/{uuid:public_id}/certificate", url_name="practitioner_certificate", response={200: CertificateStatusOut, **ERRORS},
     summary="The eHealth certificate's status: usable today?",
 )
-def certificate_status(request: HttpRequest, practitioner_id: uuid.UUID):
-    record = practitioner_or_404(request, practitioner_id)
+def certificate_status(request: HttpRequest, public_id: uuid.UUID):
+    record = practitioner_or_404(request, public_id)
     require(request, Scope.CERTIFICATES, access.MANAGE_REGISTRY, record)
     now = timezone.now()
     status = selectors.certificate_status(record, now)

@@ -3,7 +3,8 @@
 ``code`` is a stable word a program can test; ``detail`` says it in the caller's language (the
 ``Accept-Language`` header, or a logged-in user's own). Ninja's defaults (422 for a bad parameter,
 English words) are replaced by the handlers ``install`` adds to an API: a bad query parameter is a
-400 that names it, a malformed id in the path is the 404 of an unknown one.
+400 that names it. A malformed id in a path matches no route (ids are UUIDs): the URLconf's
+catch-all answers 404 in the API's form.
 """
 from __future__ import annotations
 
@@ -84,8 +85,6 @@ def install(api: NinjaAPI, render=None) -> None:
 
     @api.exception_handler(ValidationError)
     def bad_parameters(request, exc: ValidationError):
-        if any(error.get("loc", ("",))[0] == "path" for error in exc.errors):
-            return respond(request, 404, "not_found", _("No practitioner has this id."))
         errors = parameter_errors(exc.errors)
         return respond(request, 400, "bad_parameter", " ".join(error["detail"] for error in errors), errors)
 
@@ -112,4 +111,6 @@ def install(api: NinjaAPI, render=None) -> None:
 
 def json_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """Any other address under the API's prefixes: a JSON 404, not the pages' HTML one."""
-    return JsonResponse(body("not_found", _("Nothing has this address.")), status=404)
+    return JsonResponse(
+        body("not_found", _("Nothing has this address.")), status=404, content_type="application/json; charset=utf-8"
+    )

@@ -83,16 +83,16 @@ def _uuid(text: str) -> uuid.UUID | None:
         return None
 
 
-@api.get("/Practitioner/{practitioner_id}", summary="A practitioner (BePractitioner)", tags=["FHIR"])
-def read_practitioner(request: HttpRequest, practitioner_id: str):
-    record = _record(request, _uuid(practitioner_id))
+@api.get("/Practitioner/{uuid:public_id}", url_name="practitioner", summary="A practitioner (BePractitioner)", tags=["FHIR"])
+def read_practitioner(request: HttpRequest, public_id: uuid.UUID):
+    record = _record(request, public_id)
     if record is None:
         raise unknown_practitioner()
     require(request, Scope.REGISTRY, access.MANAGE_REGISTRY, record)
     return practitioner_resource(record)
 
 
-@api.get("/PractitionerRole", summary="A practitioner's INAMI periods (BePractitionerRole), as a searchset", tags=["FHIR"])
+@api.get("/PractitionerRole", url_name="practitioner_roles", summary="A practitioner's INAMI periods (BePractitionerRole), as a searchset", tags=["FHIR"])
 def search_practitioner_roles(
     request: HttpRequest, practitioner: str | None = Query(None, description="{id}, Practitioner/{id} or a full reference")
 ):
@@ -107,7 +107,7 @@ def search_practitioner_roles(
     )
 
 
-@api.get("/metadata", auth=None, summary="What this FHIR server offers (CapabilityStatement)", tags=["FHIR"])
+@api.get("/metadata", url_name="metadata", auth=None, summary="What this FHIR server offers (CapabilityStatement)", tags=["FHIR"])
 def capability_statement(request: HttpRequest):
     return {
         "resourceType": "CapabilityStatement",

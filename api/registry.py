@@ -44,8 +44,8 @@ class ListQuery(Schema):
     page_size: int = Field(settings.PRACTITIONERS_PAGE_SIZE, ge=1, le=settings.PRACTITIONERS_MAX_PAGE_SIZE)
 
 
-def practitioner_or_404(request: HttpRequest, practitioner_id: uuid.UUID) -> Practitioner:
-    record = Practitioner.objects.filter(public_id=practitioner_id).first()
+def practitioner_or_404(request: HttpRequest, public_id: uuid.UUID) -> Practitioner:
+    record = Practitioner.objects.filter(public_id=public_id).first()
     if record is None:
         raise unknown_practitioner()
     calls.concerns(request, record)
@@ -77,7 +77,7 @@ def _row(record: Practitioner, running: list) -> dict:
     }
 
 
-@router.get("/practitioners", response={200: PractitionerPage, **ERRORS}, summary="The registry, a page at a time")
+@router.get("/practitioners", url_name="practitioners", response={200: PractitionerPage, **ERRORS}, summary="The registry, a page at a time")
 def list_practitioners(request: HttpRequest, filters: Query[ListQuery]):
     require(request, Scope.REGISTRY, access.MANAGE_REGISTRY)
     found = PractitionerFilter(request.GET, queryset=Practitioner.objects.only(*ROW_FIELDS), request=request)
@@ -98,9 +98,9 @@ def list_practitioners(request: HttpRequest, filters: Query[ListQuery]):
     }
 
 
-@router.get("/practitioners/{practitioner_id}", response={200: PractitionerDetail, **ERRORS}, summary="One record")
-def practitioner_detail(request: HttpRequest, practitioner_id: uuid.UUID):
-    record = practitioner_or_404(request, practitioner_id)
+@router.get("/practitioners/{uuid:public_id}", url_name="practitioner", response={200: PractitionerDetail, **ERRORS}, summary="One record")
+def practitioner_detail(request: HttpRequest, public_id: uuid.UUID):
+    record = practitioner_or_404(request, public_id)
     require(request, Scope.REGISTRY, access.MANAGE_REGISTRY, record)
     prefetch_related_objects([record], "inami_periods", "treatment_types")
     today = timezone.localdate()
@@ -129,17 +129,17 @@ def _address(street: str, postcode: str, municipality: str) -> dict:
 
 
 @router.get(
-    "/practitioners/{practitioner_id}/inami", response={200: InamiAnswer, **ERRORS},
+    "/practitioners/{uuid:public_id}/inami", url_name="practitioner_inami", response={200: InamiAnswer, **ERRORS},
     summary="The INAMI number, profession and convention valid on a day",
 )
 def inami_on(
-    request: HttpRequest, practitioner_id: uuid.UUID,
+    request: HttpRequest, public_id: uuid.UUID,
     on: datetime.date | None = Query(None, description="The day, YYYY-MM-DD (today when left out)"),
     profession: Profession | None = Query(None, description="Only this profession's number"),
 ):
     """With a profession, that profession's period running on the day; without one, the most recently
     started period running on the day (the one the record page shows as current)."""
-    record = practitioner_or_404(request, practitioner_id)
+    record = practitioner_or_404(request, public_id)
     require(request, Scope.REGISTRY, access.MANAGE_REGISTRY, record)
     day = on or timezone.localdate()
     periods = [period for period in record.inami_periods.all() if period.covers(day)]

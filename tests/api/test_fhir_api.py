@@ -77,10 +77,13 @@ def outcome(answer, status: int, issue_code: str) -> dict:
     return body
 
 
-@pytest.mark.parametrize("practitioner_id", ["4d2b1f7e-8b7e-4c36-9a55-2d1c61f0c7a1", "42"])
-def test_an_unknown_practitioner_is_a_404_outcome(api, practitioner_id):
+@pytest.mark.parametrize(
+    "practitioner_id, detail",
+    [("4d2b1f7e-8b7e-4c36-9a55-2d1c61f0c7a1", "No practitioner has this id."), ("42", "Nothing has this address.")],
+)
+def test_an_unknown_practitioner_is_a_404_outcome(api, practitioner_id, detail):
     body = outcome(api.get(f"/fhir/Practitioner/{practitioner_id}"), 404, "not-found")
-    assert body["issue"][0]["details"]["text"] == "No practitioner has this id."
+    assert body["issue"][0]["details"]["text"] == detail
 
 
 def test_a_search_without_practitioner_is_a_400_outcome(api):

@@ -84,11 +84,14 @@ def test_an_unknown_profession_is_a_400_listing_the_professions(api, physio):
 
 @pytest.mark.parametrize("suffix", ["", "/inami", "/certificate"])
 def test_an_unknown_or_malformed_id_is_a_json_404(api, suffix):
-    for address in (f"/api/v1/practitioners/4d2b1f7e-8b7e-4c36-9a55-2d1c61f0c7a1{suffix}", f"/api/v1/practitioners/42{suffix}"):
+    for address, detail in (
+        (f"/api/v1/practitioners/4d2b1f7e-8b7e-4c36-9a55-2d1c61f0c7a1{suffix}", "No practitioner has this id."),
+        (f"/api/v1/practitioners/42{suffix}", "Nothing has this address."),  # ids are UUIDs: no route matches
+    ):
         answer = api.get(address)
         assert answer.status_code == 404
         assert answer["Content-Type"] == "application/json; charset=utf-8"
-        assert answer.json() == {"code": "not_found", "detail": "No practitioner has this id."}
+        assert answer.json() == {"code": "not_found", "detail": detail}
 
 
 def test_an_unknown_address_under_the_api_is_a_json_404(api):

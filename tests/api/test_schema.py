@@ -13,8 +13,8 @@ def test_the_schema_is_valid_openapi_and_needs_no_login(client):
     schema = answer.json()
     validate(schema)  # raises on an invalid document
     assert set(schema["paths"]) == {
-        "/api/v1/practitioners", "/api/v1/practitioners/{practitioner_id}",
-        "/api/v1/practitioners/{practitioner_id}/inami", "/api/v1/practitioners/{practitioner_id}/certificate",
+        "/api/v1/practitioners", "/api/v1/practitioners/{public_id}",
+        "/api/v1/practitioners/{public_id}/inami", "/api/v1/practitioners/{public_id}/certificate",
     }
     for path in schema["paths"].values():
         assert set(path) == {"get"}  # read-only

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from practitioners.models import Practitioner
 from tests.factories import add_period, make_practitioner
-from tests.practitioners.fhir.checks import parsed
+from tests.fhir_checks import parsed
 
 pytestmark = pytest.mark.django_db
 
