@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("ehealth_certs.urls")),
     path("", include("eid.urls")),
     path("audit/", include("audit.urls")),
+    path("", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
