@@ -56,6 +56,25 @@ def _rules(codes) -> str:
     return " ".join(str(messages[code]) for code in codes if code in messages)
 
 
+# Words for the codes of packages the audit log must not import (the API is on top of every other
+# package): they register them in their AppConfig.ready(), as the API does for its scopes. A code
+# that nobody registered is shown as it is.
+CODE_WORDS: dict[str, dict[str, str]] = {}
+
+
+def register_code_words(key: str, choices) -> None:
+    """Let the log read the codes listed in ``details[key]`` with these words ((code, label) pairs)."""
+    CODE_WORDS[key] = dict(choices)
+
+
+def _codes(key: str) -> Callable[[object], str]:
+    def read(codes) -> str:
+        words = CODE_WORDS.get(key, {})
+        return ", ".join(str(words.get(code, code)) for code in codes)
+
+    return read
+
+
 # details key -> (label, how its value reads)
 DETAILS = {
     "file_name": (gettext_lazy("File"), str),
@@ -80,6 +99,14 @@ DETAILS = {
     "refused_while_locked": (gettext_lazy("Refused while locked"), _yes_no),
     "failure_limit": (gettext_lazy("Failed attempts allowed"), str),
     "minutes": (gettext_lazy("Lock (minutes)"), str),
+    # service tokens and the calls made with them (the summary of a call is data: "GET /api/v1/… → 200")
+    "client": (gettext_lazy("Program"), str),
+    "scopes": (gettext_lazy("May read"), _codes("scopes")),
+    "requests_per_minute": (gettext_lazy("Requests per minute"), str),
+    "method": (gettext_lazy("Method"), str),
+    "path": (gettext_lazy("Path"), str),
+    "query": (gettext_lazy("Query"), str),
+    "status": (gettext_lazy("Answer (HTTP status)"), str),
 }
 
 

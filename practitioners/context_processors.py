@@ -15,6 +15,7 @@ def roles(request):
         "can_exchange_registry_csv": access.allowed(user, access.EXCHANGE_REGISTRY_CSV),
         "can_see_certificates_overview": access.allowed(user, access.CERTIFICATES_OVERVIEW),
         "can_read_audit_log": access.allowed(user, access.AUDIT_LOG),
+        "can_manage_service_tokens": access.allowed(user, access.MANAGE_SERVICE_TOKENS),
         # as the admin site decides (AdminSite.has_permission)
         "can_use_admin": user.is_active and user.is_staff,
     }

@@ -16,6 +16,8 @@ from django.test import Client
 from django.urls import reverse
 from django.urls.converters import UUIDConverter
 
+from api import services
+from api.models import Scope
 from ehealth_certs.lifecycle import keystore_import, password_change
 from ehealth_certs.reminders import scan
 from practitioners import roles
@@ -80,7 +82,8 @@ def stand_ins() -> dict[str, User]:
 
 @pytest.fixture
 def world(front_desk, administrator, practitioner_user, practitioner_record, other_practitioner_user, other_record) -> World:
-    """A and B each hold a certificate expiring in 20 days (so reminders exist); A has a pending download."""
+    """A and B each hold a certificate expiring in 20 days (so reminders exist); A has a pending download;
+    a program holds a valid service token."""
     a_certificate = keystore_import.import_keystore(
         practitioner_record, person_keystore(not_after_days=20), PASSWORD, source_name="a.p12"
     ).certificate
@@ -92,7 +95,11 @@ def world(front_desk, administrator, practitioner_user, practitioner_record, oth
     scan.scan_expiring()
     users = {"anonymous": None, "front_desk": front_desk, "practitioner_a": practitioner_user,
              "practitioner_b": other_practitioner_user, "administrator": administrator, **stand_ins()}  # fmt: skip
-    kwargs = {"public_id": practitioner_record.public_id, "certificate_id": a_certificate.public_id, "token": token}
+    service_token = services.create_token(name="Facturation", scopes=[Scope.REGISTRY], requests_per_minute=600, actor=None).token
+    kwargs = {
+        "public_id": practitioner_record.public_id, "certificate_id": a_certificate.public_id, "token": token,
+        "token_id": service_token.public_id,
+    }
     return World(users, kwargs, practitioner_record, other_record, a_certificate, b_certificate)
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.models import Scope, ServiceToken
 from ehealth_certs.lifecycle import keystore_import
 from ehealth_certs.models import RenewalStep, RevocationReason
 from tests.ehealth_certs.keystores import PASSWORD, person_keystore
@@ -214,3 +215,21 @@ def test_eid_pin_form(client, practitioner_user, practitioner_record, pin, actio
     client.force_login(practitioner_user)
     url = reverse("eid:record", kwargs={"public_id": practitioner_record.public_id})
     post(client, url, {"pin": pin, "action": action})
+
+
+# --------------------------------------------------------------------------- the programs' service tokens
+
+
+@BOUNDED
+@given(name=TEXT, scopes=st.lists(st.one_of(TEXT, st.sampled_from(Scope.values)), max_size=3),
+       rate=st.one_of(TEXT, st.integers(min_value=-10, max_value=200_000).map(str)))  # fmt: skip
+def test_service_token_form(client, administrator, name, scopes, rate):
+    """A token the page accepts is shown (200, not a redirect): it is taken away again before the check."""
+    client.force_login(administrator)
+    before = snapshot()
+    data = {"name": name, "scopes": scopes, "requests_per_minute": rate}
+    response = client.post(reverse("api:service_token_create"), data)
+    if response.status_code == 200 and "token_text" in response.context:
+        assert ServiceToken.objects.filter(name=name.strip()).count() == 1
+        ServiceToken.objects.all().delete()
+    check(response, before, data)

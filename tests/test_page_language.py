@@ -20,7 +20,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from api import services as api_services
+from api.models import Scope
 from audit.models import EventKind
+from audit.services import record_event
 from eid import card
 from ehealth_certs import refusals
 from ehealth_certs.lifecycle import keystore_import, password_change
@@ -144,7 +147,8 @@ def problems_in(html: str, foreign: set[str], codes: set[str]) -> list[str]:
 
 @pytest.fixture
 def demo_world(settings, tmp_path):
-    """The demo practice and its certificates, one more revoked, refusals in the audit log, a scan."""
+    """The demo practice and its certificates, one more revoked, refusals in the audit log, a scan,
+    service tokens (one revoked)."""
     settings.EHEALTH_ENVIRONMENT = "acceptance"
     settings.EHEALTH_CA_BUNDLE_ACCEPTANCE = str(tmp_path / "ca-acceptance.pem")
     seed_demo_practice()
@@ -174,7 +178,16 @@ def demo_world(settings, tmp_path):
         import_practitioners_csv(b"last_name;first_names\nNieuw;Anna\n", actor=admin)
     scan.scan_expiring()
     certificate = Certificate.objects.get(practitioner=jan, state=CertificateState.ACTIVE)
-    return {"public_id": jan.public_id, "certificate_id": certificate.public_id, "token": token}
+    # the programs' tokens: one used, one revoked (its audit events too), one valid for the URLs
+    billing = api_services.create_token(name="Facturation", scopes=list(Scope), requests_per_minute=600, actor=admin)
+    api_services.record_use(billing.token, "192.0.2.10")
+    record_event(EventKind.API_CALL, summary="GET /api/v1/practitioners/ → 200", details={
+        "client": "Facturation", "method": "GET", "path": "/api/v1/practitioners/", "query": "page=2", "status": 200,
+    })
+    api_services.revoke_token(
+        api_services.create_token(name="Agenda", scopes=[Scope.REGISTRY], requests_per_minute=60, actor=admin).token, actor=admin
+    )
+    return {"public_id": jan.public_id, "certificate_id": certificate.public_id, "token": token, "token_id": billing.token.public_id}
 
 
 def client_for(role: str, language: str) -> Client:

@@ -53,6 +53,10 @@ EXPECTED = {
     "ehealth_certs:overview_print": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
     "ehealth_certs:overview_export": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
     "audit:list": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
+    # the service tokens other programs read the API with (the token in the URLs is still valid)
+    "api:service_tokens": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
+    "api:service_token_create": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 200)},
+    "api:service_token_revoke": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, ELSEWHERE)},
 }
 
 
@@ -76,9 +80,9 @@ def url_for(name: str, kwargs: dict[str, object]) -> str:
 
 
 def snapshot() -> dict[str, list[dict]]:
-    """Every row of the registry and certificate tables, and the users (without their last login)."""
+    """Every row of the registry, certificate and service token tables, and the users (without their last login)."""
     rows = {}
-    for label in ("practitioners", "ehealth_certs"):
+    for label in ("practitioners", "ehealth_certs", "api"):
         for model in apps.get_app_config(label).get_models():
             rows[model._meta.label] = [
                 {key: bytes(value) if isinstance(value, memoryview) else value for key, value in values.items()}

@@ -81,3 +81,29 @@ def test_a_revocation_seen_by_ocsp_reads_in_words():
         details = event_details(event)
     assert ("Motif", "clé compromise") in details and ("Révoqué le", "20/11/2026") in details
     assert "keyCompromise" not in str(details) and "ocsp" not in str(details)
+
+
+def test_a_service_tokens_events_read_in_words():
+    """The scopes are codes of the API, which the audit log does not import: the API registers their words."""
+    created = stored(EventKind.SERVICE_TOKEN_CREATED, "Facturation (oxy_Ab12Cd34…)", {
+        "client": "Facturation", "scopes": ["certificates:read", "registry:read"], "requests_per_minute": 600,
+    })
+    with translation.override("nl"):
+        assert event_details(created) == [
+            ("Programma", "Facturation"),
+            ("Mag lezen", "Status van het eHealth-certificaat, Register van de zorgverleners (fiches, RIZIV-nummers, FHIR)"),
+            ("Oproepen per minuut", "600"),
+        ]
+        assert event_summary(created) == "Facturation (oxy_Ab12Cd34…)"
+
+
+def test_an_api_call_reads_in_words_its_summary_is_data():
+    call = stored(EventKind.API_CALL, "GET /api/v1/practitioners/ → 200", {
+        "client": "Facturation", "method": "GET", "path": "/api/v1/practitioners/", "query": "page=2", "status": 200,
+    })
+    with translation.override("fr"):
+        assert event_details(call) == [
+            ("Logiciel", "Facturation"), ("Méthode", "GET"), ("Chemin", "/api/v1/practitioners/"),
+            ("Paramètres de la requête", "page=2"), ("Réponse (statut HTTP)", "200"),
+        ]
+        assert event_summary(call) == "GET /api/v1/practitioners/ → 200"

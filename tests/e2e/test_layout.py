@@ -17,6 +17,8 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
+from api import services as api_services
+from api.models import Scope
 from ehealth_certs.lifecycle import keystore_import, password_change, renewal, revocation
 from ehealth_certs.reminders import scan
 from ehealth_certs.models import RenewalStep, RevocationReason
@@ -72,7 +74,8 @@ class World:
 @pytest.fixture
 def world(front_desk, administrator, practitioner_user, practitioner_record, other_practitioner_user, other_record) -> World:
     """A: two INAMI periods, a certificate in its renewal window with a step ticked, a pending download,
-    a refused import. B: a revoked certificate. C: an expired one. A few more records for the list."""
+    a refused import. B: a revoked certificate. C: an expired one. A few more records for the list.
+    Two service tokens: one used from an IPv6 address, one revoked (a long name)."""
     add_period(practitioner_record, end_date=datetime.date(2019, 12, 31), conventioned=False)
     add_period(practitioner_record, start_date=datetime.date(2020, 1, 1))
     with pytest.raises(Refused):
@@ -104,7 +107,16 @@ def world(front_desk, administrator, practitioner_user, practitioner_record, oth
         make_practitioner(last_name=name, first_names="Test", birth_date=datetime.date(1980 + index, 1, 1),
                           sex="M", niss=make_niss(datetime.date(1980 + index, 1, 1), "M", index), email="")
     scan.scan_expiring()
-    kwargs = {"public_id": practitioner_record.public_id, "certificate_id": current.public_id, "token": token}
+    tokens = [
+        api_services.create_token(name=name, scopes=scopes, requests_per_minute=rate, actor=administrator).token
+        for name, scopes, rate in (("Facturation", list(Scope), 600), ("Agenda en ligne de la pratique", [Scope.REGISTRY], 100_000))
+    ]
+    api_services.record_use(tokens[0], "2001:db8:85a3::8a2e:370:7334")
+    api_services.revoke_token(tokens[1], actor=administrator)
+    kwargs = {
+        "public_id": practitioner_record.public_id, "certificate_id": current.public_id, "token": token,
+        "token_id": tokens[0].public_id,
+    }
     return World(kwargs, other_record, revoked, expired_record, expired)
 
 
@@ -148,8 +160,9 @@ def visits(world: World) -> list[Visit]:
             Visit("practitioners-list-search", role, url_for("practitioners:list", {}) + "?q=zzz"),
         ]
     for name, form in (("ehealth_certs:upload", "#keystore-upload"), ("ehealth_certs:revoke", "#revoke-form"),
-                       ("ehealth_certs:password", "#password-change-form"), ("practitioners:import", "main form[method=post]")):
-        role = "administrator" if name == "practitioners:import" else "practitioner_a"
+                       ("ehealth_certs:password", "#password-change-form"), ("practitioners:import", "main form[method=post]"),
+                       ("api:service_token_create", "#token-form")):
+        role = "administrator" if name in ("practitioners:import", "api:service_token_create") else "practitioner_a"
         planned.append(Visit(f"{name.replace(':', '-')}-errors", role, url_for(name, world.kwargs), then=submit(form)))
     planned += [
         Visit("ehealth_certs-detail-revoked", "administrator", url_for("ehealth_certs:detail", revoked)),
