@@ -16,6 +16,7 @@ from practitioners.models import Practitioner
 from .models import ServiceToken
 
 PREFIXES = ("/api/", "/fhir/")
+DESCRIPTIONS = {"openapi-json", "openapi-view", "index", "base", "metadata"}  # URL names in api-v1 and fhir
 QUERY_LENGTH = 500
 
 
@@ -30,9 +31,16 @@ class ApiCallAuditMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path_info.startswith(PREFIXES) and not request.path_info.endswith(("/docs", "/openapi.json")):
+        if request.path_info.startswith(PREFIXES) and not _describes_the_api(request):
             record_call(request, response.status_code)
         return response
+
+
+def _describes_the_api(request: HttpRequest) -> bool:
+    """The public pages that describe the API (schema, documentation, FHIR capabilities) read no
+    registry data: anybody may fetch them, and they are not calls to record."""
+    match = request.resolver_match
+    return match is not None and match.url_name in DESCRIPTIONS
 
 
 def record_call(request: HttpRequest, status: int) -> None:

@@ -7,7 +7,8 @@ rate limits and audit, and answers errors as FHIR does: an OperationOutcome.
 - ``GET /fhir/PractitionerRole?practitioner={id}``: its INAMI periods, a searchset Bundle
   (``practitioner`` may be ``{id}``, ``Practitioner/{id}`` or an absolute reference; an unknown one
   matches nothing, as FHIR searches answer);
-- ``GET /fhir/metadata``: what this server offers (a CapabilityStatement, no token needed).
+- ``GET /fhir/metadata`` (and the base, ``/fhir/``): what this server offers (a CapabilityStatement,
+  no token needed).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Query
 from ninja.renderers import JSONRenderer
 
@@ -47,6 +49,7 @@ api = NinjaAPI(
     renderer=FhirRenderer(),
     auth=[ServiceTokenAuth(), PracticeUser()],
     throttle=[TokenRateThrottle()],
+    docs_decorator=require_safe,  # the schema and its page are read-only too (405 for a POST)
     docs_url=None,
 )
 
@@ -107,6 +110,7 @@ def search_practitioner_roles(
     )
 
 
+@api.get("/", url_name="base", auth=None, include_in_schema=False)
 @api.get("/metadata", url_name="metadata", auth=None, summary="What this FHIR server offers (CapabilityStatement)", tags=["FHIR"])
 def capability_statement(request: HttpRequest):
     return {

@@ -2,7 +2,9 @@
 ``/api/v1/docs``). Built with django-ninja (docs/architecture.md says why)."""
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from django.http import HttpRequest
+from django.urls import reverse
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 
 from . import certificates, errors, registry
@@ -27,7 +29,18 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=[ServiceTokenAuth(), PracticeUser()],
     throttle=[TokenRateThrottle()],
+    docs_decorator=require_safe,  # the schema and its page are read-only too (405 for a POST)
 )
 errors.install(api)
 api.add_router("", registry.router)
 api.add_router("", certificates.router)
+
+
+@api.get("/", auth=None, url_name="index", include_in_schema=False)
+def index(request: HttpRequest):
+    """The API's address answers with where its description is (ninja's own root page is HTML)."""
+    return {
+        "title": api.title, "version": api.version,
+        "openapi": request.build_absolute_uri(reverse("api-v1:openapi-json")),
+        "documentation": request.build_absolute_uri(reverse("api-v1:openapi-view")),
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -22,8 +23,6 @@ from . import services
 from .forms import NAME_TAKEN_MESSAGE, ServiceTokenForm
 from .models import ServiceToken
 
-API_ADDRESS = "/api/v1/"
-API_DOCUMENTATION = "/api/v1/docs"
 
 
 class ServiceTokenAdminMixin(ActorMixin, AccessRequiredMixin):
@@ -67,7 +66,8 @@ class ServiceTokenCreateView(ServiceTokenAdminMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form))
         context = {
             "token": created.token, "token_text": created.text,
-            "api_address": request.build_absolute_uri(API_ADDRESS), "api_documentation": API_DOCUMENTATION,
+            "api_address": request.build_absolute_uri(reverse("api-v1:api-root")),
+            "api_documentation": reverse("api-v1:openapi-view"),
         }
         return self.response_class(request, "api/token_created.html", context)
 

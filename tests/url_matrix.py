@@ -53,6 +53,26 @@ EXPECTED = {
     "ehealth_certs:overview_print": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
     "ehealth_certs:overview_export": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
     "audit:list": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
+    # the read API and FHIR (docs/api.md): JSON answers, 401 rather than the login page; read-only (405)
+    "api-v1:index": {"GET": row(*[200] * 5), "POST": row(*[405] * 5)},
+    "api-v1:api-root": {"GET": row(*[200] * 5), "POST": row(*[405] * 5)},
+    "api-v1:openapi-json": {"GET": row(*[200] * 5), "POST": row(*[405] * 5)},
+    "api-v1:openapi-view": {"GET": row(*[200] * 5), "POST": row(*[405] * 5)},
+    "api-v1:practitioners": {"GET": row(401, 200, 403, 403, 200), "POST": row(*[405] * 5)},
+    "api-v1:practitioner": {"GET": row(401, 200, 200, 403, 200), "POST": row(*[405] * 5)},
+    # A's record has no INAMI period: "no number today" once access is granted
+    "api-v1:practitioner_inami": {"GET": row(401, 404, 404, 403, 404), "POST": row(*[405] * 5)},
+    "api-v1:practitioner_certificate": {"GET": row(401, 200, 200, 403, 200), "POST": row(*[405] * 5)},
+    "api_not_found": {"GET": row(*[404] * 5), "POST": row(*[404] * 5)},
+    "fhir:base": {"GET": row(*[200] * 5), "POST": row(*[405] * 5)},
+    "fhir:api-root": {"GET": row(*[200] * 5), "POST": row(*[405] * 5)},
+    "fhir:metadata": {"GET": row(*[200] * 5), "POST": row(*[405] * 5)},
+    "fhir:openapi-json": {"GET": row(*[200] * 5), "POST": row(*[405] * 5)},
+    "fhir:practitioner": {"GET": row(401, 200, 200, 403, 200), "POST": row(*[405] * 5)},
+    # without ?practitioner= the search is refused before anything is read
+    "fhir:practitioner_roles": {"GET": row(401, 400, 400, 400, 400), "POST": row(*[405] * 5)},
+    # reversed, the catch-all's pattern gives /fhir/ itself: the FHIR base (tests/api test the catch-all)
+    "fhir_not_found": {"GET": row(*[200] * 5), "POST": row(*[405] * 5)},
     # the service tokens other programs read the API with (the token in the URLs is still valid)
     "api:service_tokens": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 405)},
     "api:service_token_create": {"GET": row(LOGIN, 403, 403, 403, 200), "POST": row(LOGIN, 403, 403, 403, 200)},

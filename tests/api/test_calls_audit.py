@@ -39,7 +39,7 @@ def test_refused_calls_are_recorded_too(client, make_token, token_client):
     assert [event.details["status"] for event in calls()] == [401, 403, 404]
 
 
-def test_the_schema_and_documentation_are_not_calls(client):
-    client.get("/api/v1/openapi.json")
-    client.get("/api/v1/docs")
+def test_the_pages_describing_the_api_are_not_calls(client):
+    for address in ("/api/v1/", "/api/v1/openapi.json", "/api/v1/docs", "/fhir/", "/fhir/metadata", "/fhir/openapi.json"):
+        assert client.get(address).status_code == 200, address
     assert calls() == []

@@ -35,3 +35,15 @@ def test_the_documentation_page_loads_its_files_from_the_site(client):
     assert page.status_code == 200
     html = page.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html and "<script>" not in html  # no inline script (CSP)
+
+
+def test_the_apis_address_says_where_its_description_is(client):
+    body = client.get("/api/v1/").json()
+    assert body["openapi"] == "http://testserver/api/v1/openapi.json"
+    assert body["documentation"] == "http://testserver/api/v1/docs"
+
+
+def test_the_fhir_schema_is_valid_openapi_too(client):
+    schema = client.get("/fhir/openapi.json").json()
+    validate(schema)
+    assert set(schema["paths"]) == {"/fhir/Practitioner/{public_id}", "/fhir/PractitionerRole", "/fhir/metadata"}
