@@ -136,3 +136,20 @@ def test_the_list_in_dutch_on_a_desktop(open_tab, administrator):
     expect(rows.last).to_have_class(re.compile("table-secondary"))
     expect(tab.get_by_role("columnheader", name="Begint met")).to_be_visible()
     fits(tab, "tokens-6-nl-1366-list")
+
+
+def test_the_api_documentation_works_in_the_browser_under_the_sites_csp(open_tab, administrator, practitioner_record):
+    """A developer of the practice's billing program reads the documentation and tries the list with
+    their session (Swagger UI from the site's own static files: no CSP violation, no missing asset)."""
+    tab = open_tab("fr", DESKTOP)
+    log_in(tab, administrator.username, username_label="Nom d’utilisateur", password_label="Mot de passe", button="Se connecter")
+    tab.goto("/api/v1/docs")
+    expect(tab.get_by_role("heading", name=re.compile("Oxygen practitioner registry"))).to_be_visible()
+    expect(tab.locator('.opblock-summary-path[data-path="/api/v1/practitioners/{public_id}/inami"]')).to_be_visible()
+    listing = tab.locator(".opblock").filter(has=tab.locator('.opblock-summary-path[data-path="/api/v1/practitioners"]'))
+    listing.locator(".opblock-summary-path").click()
+    listing.get_by_role("button", name="Try it out").click()
+    listing.get_by_role("button", name="Execute").click()
+    expect(listing.locator(".live-responses-table tbody .response-col_status")).to_have_text("200")
+    expect(listing.locator(".live-responses-table tbody .response-col_description")).to_contain_text("Peeters")
+    screenshot(tab, "api-docs-fr-1366-try-the-list")
