@@ -49,4 +49,5 @@ def test_the_demos_last_words_speak_the_shell_language(language, expected):
         call_command("demo_ready", "http://127.0.0.1:8080/", "/tmp/demo folder/mails.txt", stdout=out)
     printed = out.getvalue()
     assert expected in printed and "http://127.0.0.1:8080/" in printed
+    assert "http://127.0.0.1:8080/api/v1/docs" in printed
     assert "'/tmp/demo folder/mails.txt'" in printed

@@ -27,4 +27,8 @@ class Command(BaseCommand):
                 )
             )
         )
+        self.stdout.write(
+            _("The read API for the practice's other programs is documented at %(url)s (log in first to try it).")
+            % {"url": url.rstrip("/") + "/api/v1/docs"}
+        )
         self.stdout.write(self.style.SUCCESS(_("The app runs at %(url)s (Ctrl+C stops it).") % {"url": url}))
