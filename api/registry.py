@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema
 from ehealth_certs.selectors import attach_certificate_status
 from practitioners import access
 from practitioners.filters import PractitionerFilter
-from practitioners.models import InamiPeriod, Practitioner, Profession
+from practitioners.models import Practitioner, Profession
 from practitioners.selectors import running_periods
 
 from . import calls

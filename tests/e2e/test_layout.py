@@ -49,6 +49,8 @@ SCREENS = ARTIFACTS / "screens"
 NOT_PAGES = {
     "healthz": "JSON for load balancers",
     "ehealth_certs:download_file": "the keystore file, once: taking it would close the download page",
+    **{name: "JSON for other programs (docs/api.md)" for name in EXPECTED if name.startswith(("api-v1:", "fhir:", "fhir_", "api_"))
+       and name != "api-v1:openapi-view"},
 }
 
 
