@@ -87,7 +87,7 @@ def list_practitioners(request: HttpRequest, filters: Query[ListQuery]):
     try:
         page = paginator.page(filters.page)
     except EmptyPage:
-        raise ApiError(400, "bad_parameter", _("There is no page %(page)d: the list has %(pages)d.") % {
+        raise not_found(_("There is no page %(page)d: the list has %(pages)d.") % {
             "page": filters.page, "pages": paginator.num_pages}) from None
     rows = list(page.object_list)
     running = running_periods(rows, timezone.localdate())

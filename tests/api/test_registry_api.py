@@ -169,10 +169,11 @@ def test_bad_list_parameters_are_400s_naming_them(api, query, parameter):
     assert [error["parameter"] for error in answer.json()["errors"]] == [parameter]
 
 
-def test_a_page_past_the_end_is_a_400(api, practitioner_record):
+def test_a_page_past_the_end_is_a_404(api, practitioner_record):
+    """A well-formed page number that names no page: not found, as the list page answers it."""
     answer = api.get(LIST, {"page": "2"})
-    assert answer.status_code == 400
-    assert answer.json()["detail"] == "There is no page 2: the list has 1."
+    assert answer.status_code == 404
+    assert answer.json() == {"code": "not_found", "detail": "There is no page 2: the list has 1."}
 
 
 def _queries(api, query) -> int:
