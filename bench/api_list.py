@@ -14,7 +14,6 @@ Target: the API list at 100 rows serves at least as many requests per second as 
 """
 from __future__ import annotations
 
-import argparse
 import json
 import urllib.request
 
@@ -69,12 +68,7 @@ def check_api(token: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--practitioners", type=int, default=10_000)
-    parser.add_argument("--duration", type=int, default=20, help="seconds of load per URL")
-    parser.add_argument("--slices", type=int, default=4, help="interleaved slices the duration is cut into")
-    parser.add_argument("--reuse", action="store_true", help="keep an already seeded oxygen_bench database")
-    options = parser.parse_args()
+    options = registry_list.options_of(__doc__.splitlines()[0])
 
     _common.header("The API's list against the HTML list (benchmark 5)")
     if not options.reuse:

@@ -163,13 +163,18 @@ def combine(parts: list[dict]) -> dict:
     return combined
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options_of(description: str) -> argparse.Namespace:
+    """The command line of the load benchmarks on the registry's database (this one and bench/api_list.py)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--practitioners", type=int, default=10_000)
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per URL")
     parser.add_argument("--slices", type=int, default=4, help="interleaved slices the duration is cut into")
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded oxygen_bench database")
-    options = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    options = options_of(__doc__.splitlines()[0])
 
     _common.header("Registry list page under load (benchmark 1)")
     if not options.reuse:

@@ -8,27 +8,21 @@ from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
-import redis
 import time_machine
 from django.core.cache import caches
 
 from api.models import ServiceToken
 from api.rate_limit import PREFIX, WINDOW_SECONDS, TokenRateThrottle
-from tests.requires import require_service
+from tests.requires import redis_available, require_service
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def redis_available() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
 
 
 @pytest.fixture
 def redis_cache(settings):
-    require_service(redis_available(), "Redis at 127.0.0.1:6379")
+    require_service(redis_available(REDIS_URL), "Redis at 127.0.0.1:6379")
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "oxygen-tests"}
     }

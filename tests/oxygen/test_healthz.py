@@ -5,7 +5,6 @@ import json
 from datetime import timedelta
 
 import pytest
-import redis
 import time_machine
 from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError, connection
@@ -14,17 +13,12 @@ from django.utils import timezone
 from ehealth_certs.models import AdminDigest, Certificate, DeliveryState, Reminder, ScanRun
 from oxygen import health
 from tests.factories import make_user
-from tests.requires import require_service
+from tests.requires import redis_available, require_service
 from tests.smtp_sink import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def redis_available() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
 
 
 @pytest.fixture
@@ -87,7 +81,7 @@ def test_only_get(client, healthy):
 
 
 def test_redis_reachable(client, healthy, settings):
-    require_service(redis_available(), "Redis on 127.0.0.1:6379")
+    require_service(redis_available(REDIS_URL), "Redis on 127.0.0.1:6379")
     settings.HEALTHZ_REDIS_URL = REDIS_URL
 
     response, body = get(client)

@@ -12,7 +12,7 @@ from django.core.cache import caches
 from django.utils import timezone
 
 from oxygen import throttle
-from tests.requires import require_service
+from tests.requires import redis_available, require_service
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -130,18 +130,11 @@ def test_settings_change_the_limits(settings, scope):
     assert abs(refused.blocked_until - (now + timedelta(seconds=60))) < timedelta(milliseconds=1)
 
 
-def redis_available() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 @pytest.fixture
 def redis_cache(settings, scope):
-    require_service(redis_available(), "Redis at 127.0.0.1:6379")
+    require_service(redis_available(REDIS_URL), "Redis at 127.0.0.1:6379")
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "oxygen-tests"}
     }
