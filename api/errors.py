@@ -9,6 +9,7 @@ catch-all answers 404 in the API's form.
 from __future__ import annotations
 
 import math
+import re
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -46,17 +47,20 @@ def _expected(error: dict) -> str:
     context = error.get("ctx") or {}
     if kind.startswith("date"):
         return _("a date written YYYY-MM-DD, e.g. 2026-03-01")
-    if kind.startswith("int") or kind == "bool_parsing":
+    if kind.startswith("int"):
         return _("a whole number")
     if kind in ("enum", "literal_error"):
-        return _("one of: %(choices)s") % {"choices": context.get("expected", "").replace("'", "")}
+        return _("one of: %(choices)s") % {"choices": ", ".join(_choices(context.get("expected", "")))}
     if kind == "greater_than_equal":
         return _("a number of at least %(limit)s") % {"limit": context.get("ge")}
     if kind == "less_than_equal":
         return _("a number of at most %(limit)s") % {"limit": context.get("le")}
-    if kind == "missing":
-        return _("a value (it is required)")
     return _("a valid value")
+
+
+def _choices(expected: str) -> list[str]:
+    """pydantic's "'a', 'b' or 'c'" as the codes themselves (its "or" is English)."""
+    return re.findall(r"'([^']*)'", expected)
 
 
 def parameter_errors(errors: list[dict]) -> list[dict]:
