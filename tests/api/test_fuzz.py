@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from api import v1
@@ -16,7 +18,19 @@ schema.app = application
 
 
 @pytest.fixture
-def token(db, practitioner_record, make_token):
+def test_connection_kept():
+    """Calls go to the WSGI application itself, whose end-of-request signal closes the database
+    connection: that would close the test's transaction (PostgreSQL). Django's test client
+    disconnects the same handler around its calls."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db, test_connection_kept, practitioner_record, make_token):
     """A registry with one record (so that some generated ids are known ones), a token of every scope."""
     add_period(practitioner_record)
     stored_certificate(practitioner_record, days_left=45)
