@@ -31,8 +31,10 @@ from cryptography.fernet import Fernet
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 
+from api.models import Scope
+from api.services import create_token
 from ehealth_certs.models import Reminder
-from tests.requires import require_service
+from tests.requires import redis_available, require_service
 from tests.smtp_sink import free_port
 from tests.ehealth_certs.keystores import PASSWORD, person_keystore
 
@@ -55,11 +57,6 @@ CELERY_BEAT_SCHEDULE = {{
 '''
 
 
-def redis_available() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 class Stack:
@@ -195,7 +192,7 @@ class Browser:
 @pytest.fixture
 def stack(tmp_path, smtp_sink):  # noqa: F811  (the fixture imported above)
     require_service(connection.vendor == "postgresql", "PostgreSQL (set DATABASE_URL)")
-    require_service(redis_available(), "Redis on 127.0.0.1:6379")
+    require_service(redis_available(REDIS_URL), "Redis on 127.0.0.1:6379")
     redis.Redis.from_url(REDIS_URL).flushdb()
     started = Stack(tmp_path, smtp_sink.url)
     try:
@@ -241,3 +238,17 @@ def test_log_in_upload_scan_and_the_reminder_arrives(stack, smtp_sink, practitio
     assert health["checks"]["reminders"] == {"status": "ok", "pending": 0, "failed": 0}
     time.sleep(2.5)  # another scan: nothing new is sent
     assert len(smtp_sink.messages) == 1
+
+    # The billing program asks, with its token, what the record page shows; its limit is counted in Redis.
+    token = create_token(name="Billing", scopes=list(Scope), requests_per_minute=2, actor=None).text
+    billing = Browser(stack.port)
+    bearer = {"Authorization": f"Bearer {token}"}
+    base = f"/api/v1/practitioners/{practitioner_record.public_id}"
+    response, content = billing.request("GET", f"{base}/certificate", headers=bearer)
+    certificate = json.loads(content)
+    assert response.status == 200, (content, stack.logs("web"))
+    assert (certificate["status"], certificate["usable"], certificate["in_renewal_window"]) == ("expiring", True, True)
+    response, content = billing.request("GET", f"{base}/inami?on=2026-03-01", headers=bearer)
+    assert response.status == 404 and json.loads(content)["code"] == "not_found"  # the record has no INAMI period
+    response, content = billing.request("GET", f"{base}/certificate", headers=bearer)
+    assert response.status == 429 and int(response.headers["Retry-After"]) >= 1, content
