@@ -21,7 +21,7 @@ class AuditEventFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.form.fields["user"].widget = forms.TextInput(attrs={"type": "search", "placeholder": _("User name")})
+        self.form.fields["user"].widget = forms.TextInput(attrs={"type": "search", "placeholder": _("User name or program")})
         for name in ("since", "until"):
             self.form.fields[name].widget = forms.DateInput(attrs={"placeholder": _("dd/mm/yyyy")})
         for field in self.form.fields.values():
@@ -29,6 +29,8 @@ class AuditEventFilter(django_filters.FilterSet):
             field.widget.attrs.setdefault("class", css)
 
     def filter_user(self, queryset, name, value):
-        """The user's name, or the name typed in a failed login."""
+        """The user's name, the name typed in a failed login, or the program whose token made an API call."""
         value = value.strip()
-        return queryset.filter(Q(username__icontains=value) | Q(username_attempted__icontains=value))
+        return queryset.filter(
+            Q(username__icontains=value) | Q(username_attempted__icontains=value) | Q(details__client__icontains=value)
+        )

@@ -77,6 +77,14 @@ def test_filter_by_kind_user_and_dates(client, administrator, front_desk):
     assert shown(kind="eid_read", user="accu", since="20/03/2026") == ["fourth"]
 
 
+def test_the_user_filter_finds_a_programs_api_calls_by_its_token_name(client, administrator):
+    record_event(EventKind.API_CALL, summary="GET /api/v1/practitioners → 200", details={"client": "Facturation", "status": 200})
+    record_event(EventKind.API_CALL, summary="GET /fhir/metadata → 200", details={"client": "Agenda", "status": 200})
+    client.force_login(administrator)
+    events = client.get(URL, {"user": "factu"}).context["events"]
+    assert [event.summary for event in events] == ["GET /api/v1/practitioners → 200"]
+
+
 @pytest.mark.parametrize("query", [{"since": "31/02/2026"}, {"until": "yesterday"}, {"kind": "nonsense"}])
 def test_bad_filters_show_a_message_not_an_error(client, administrator, query):
     record_event(EventKind.LOGIN, summary="visible")
