@@ -197,3 +197,19 @@ def test_a_page_costs_the_same_queries_whatever_its_size(api):
         stored_certificate(other, days_left=number + 1)
     assert _queries(api, {"page_size": 31}) == one_row
     assert _queries(api, {"page_size": 31, "q": "name", "certificate": "expiring"}) == one_row
+
+
+def test_a_filter_another_app_registers_filters_the_api_too(api, practitioner_record, other_record, monkeypatch):
+    """The list's extension point (practitioners.list_extensions) reaches the API: its values are
+    checked by the registry's filter form, a bad one is a 400 that says why."""
+    from practitioners import list_extensions
+
+    only_dubois = list_extensions.Filter(
+        name="family", label="Family", choices=[("dubois", "Dubois")],
+        apply=lambda queryset, value: queryset.filter(last_name__iexact=value),
+    )
+    monkeypatch.setattr(list_extensions, "_filters", [*list_extensions.filters(), only_dubois])
+    assert [row["last_name"] for row in api.get(LIST, {"family": "dubois"}).json()["results"]] == ["Dubois"]
+    refused = api.get(LIST, {"family": "martin"})
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "bad_parameter" and "martin" in refused.json()["detail"]
