@@ -4,14 +4,15 @@
 ``Accept-Language`` header, or a logged-in user's own). Ninja's defaults (422 for a bad parameter,
 English words) are replaced by the handlers ``install`` adds to an API: a bad query parameter is a
 400 that names it. A malformed id in a path matches no route (ids are UUIDs): the URLconf's
-catch-all answers 404 in the API's form.
+catch-all, the view ``install`` returns, answers 404 in the API's form.
 """
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, Throttled, ValidationError
@@ -35,10 +36,6 @@ def unknown_practitioner() -> ApiError:
 
 def forbidden(code: str, detail: str) -> ApiError:
     return ApiError(403, code, detail)
-
-
-def body(code: str, detail: str, **extra) -> dict:
-    return {"code": code, "detail": detail, **extra}
 
 
 # pydantic's error types -> what the parameter should have been, in words
@@ -73,15 +70,18 @@ def parameter_errors(errors: list[dict]) -> list[dict]:
     return found
 
 
-def install(api: NinjaAPI, render=None) -> None:
+def install(api: NinjaAPI, render=None) -> Callable[..., HttpResponse]:
     """Give ``api`` the project's error answers. ``render(request, status, code, detail, errors)``
-    makes the response (the FHIR API answers with an OperationOutcome); JSON by default."""
+    makes the response (the FHIR API answers with an OperationOutcome); JSON by default.
+
+    Returns the view of "nothing has this address" in the same form, for the URLconf's catch-all
+    under the API's prefix (a malformed id, an unknown path)."""
 
     def respond(request, status, code, detail, errors=None) -> HttpResponse:
         if render is not None:
             return render(request, status, code, detail, errors or [])
         extra = {"errors": errors} if errors else {}
-        return api.create_response(request, body(code, detail, **extra), status=status)
+        return api.create_response(request, {"code": code, "detail": detail, **extra}, status=status)
 
     @api.exception_handler(ApiError)
     def api_error(request, exc: ApiError):
@@ -108,13 +108,11 @@ def install(api: NinjaAPI, render=None) -> None:
             _("Too many requests with this token: wait %(seconds)d seconds.") % {"seconds": math.ceil(exc.wait or 60)},
         )
 
-    @api.exception_handler(Http404)
-    def django_404(request, exc):
+    def unknown_address(request, *args, **kwargs) -> HttpResponse:
         return respond(request, 404, "not_found", _("Nothing has this address."))
 
+    @api.exception_handler(Http404)
+    def django_404(request, exc):
+        return unknown_address(request)
 
-def json_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
-    """Any other address under the API's prefixes: a JSON 404, not the pages' HTML one."""
-    return JsonResponse(
-        body("not_found", _("Nothing has this address.")), status=404, content_type="application/json; charset=utf-8"
-    )
+    return unknown_address

@@ -64,7 +64,7 @@ def operation_outcome(request, status: int, code: str, detail: str, parameter_er
     return api.create_response(request, {"resourceType": "OperationOutcome", "issue": issues}, status=status)
 
 
-errors.install(api, render=operation_outcome)
+unknown_address = errors.install(api, render=operation_outcome)
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -132,8 +132,3 @@ def capability_statement(request: HttpRequest):
             ],
         }],
     }  # fmt: skip
-
-
-def not_found(request: HttpRequest, *args, **kwargs):
-    """Any other address under ``/fhir/``: an OperationOutcome 404, as the endpoints answer."""
-    return operation_outcome(request, 404, "not_found", _("Nothing has this address."), [])

@@ -4,7 +4,6 @@ administrators' token pages (namespace ``api``). Ninja reverses its APIs' namesp
 from django.urls import include, path, re_path
 
 from . import fhir, v1, views
-from .errors import json_not_found
 
 TOKENS = "service-tokens/"
 
@@ -19,6 +18,6 @@ urlpatterns = [
     path("api/v1/", v1.api.urls),
     path("fhir/", fhir.api.urls),
     # Any other address under the prefixes (a malformed id among them): a 404 in the API's own form.
-    re_path(r"^fhir/", fhir.not_found, name="fhir_not_found"),
-    re_path(r"^api/", json_not_found, name="api_not_found"),
+    re_path(r"^fhir/", fhir.unknown_address, name="fhir_not_found"),
+    re_path(r"^api/", v1.unknown_address, name="api_not_found"),
 ]

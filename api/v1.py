@@ -31,7 +31,7 @@ api = NinjaAPI(
     throttle=[TokenRateThrottle()],
     docs_decorator=require_safe,  # the schema and its page are read-only too (405 for a POST)
 )
-errors.install(api)
+unknown_address = errors.install(api)
 api.add_router("", registry.router)
 api.add_router("", certificates.router)
 
