@@ -142,10 +142,7 @@ def inami_on(
     record = practitioner_or_404(request, public_id)
     require(request, Scope.REGISTRY, access.MANAGE_REGISTRY, record)
     day = on or timezone.localdate()
-    periods = [period for period in record.inami_periods.all() if period.covers(day)]
-    if profession is not None:
-        periods = [period for period in periods if period.profession == profession]
-    period = max(periods, key=lambda period: (period.start_date, period.pk), default=None)
+    period = record.current_inami_period(day, profession)
     if period is None:
         raise not_found(_no_number_message(record, day, profession))
     return {"practitioner": record.public_id, "on": day, **_period(period)}

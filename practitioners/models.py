@@ -245,9 +245,10 @@ class Practitioner(models.Model):
         """The periods running on `day` (from prefetched periods when there are)."""
         return [p for p in self.inami_periods.all() if p.covers(day)]
 
-    def current_inami_period(self, day: datetime.date | None = None) -> InamiPeriod | None:
-        """The most recently started period running on `day` (today by default)."""
-        return max(self.inami_periods_on(day or timezone.localdate()), key=lambda p: p.start_date, default=None)
+    def current_inami_period(self, day: datetime.date | None = None, profession: str | None = None) -> InamiPeriod | None:
+        """The most recently started period running on `day` (today by default), of `profession` when given."""
+        running = [p for p in self.inami_periods_on(day or timezone.localdate()) if profession in (None, p.profession)]
+        return max(running, key=lambda p: p.start_date, default=None)
 
     def conventioned_on(self, day: datetime.date) -> bool:
         """Conventioned in any period running on `day`, as the registry list counts it."""

@@ -129,6 +129,16 @@ def test_current_period_and_age():
     assert record.age_on(datetime.date(2024, 5, 1)) == (38, 9, 1)
 
 
+def test_current_period_of_one_profession():
+    record = make_practitioner()
+    physiotherapy = add_period(record, start_date=datetime.date(2015, 1, 1))
+    podiatry = add_period(record, profession="podiatrist", start_date=datetime.date(2020, 1, 1), inami_number="53886171521")
+    day = datetime.date(2024, 5, 1)
+    assert record.current_inami_period(day) == podiatry  # the most recently started
+    assert record.current_inami_period(day, "physiotherapist") == physiotherapy
+    assert record.current_inami_period(day, "doctor") is None
+
+
 @pytest.mark.parametrize(
     "start, end, expected",
     [
