@@ -37,7 +37,7 @@ def certificate_status(request: HttpRequest, public_id: uuid.UUID):
     now = timezone.now()
     status = selectors.certificate_status(record, now)
     active = status.certificate
-    revoked = revoked_without_successor(record) if active is None else None
+    revoked = revoked_without_successor(record, active)
     return {
         "practitioner": record.public_id,
         "status": status.status,

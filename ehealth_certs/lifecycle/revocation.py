@@ -97,9 +97,10 @@ def revoke_certificate(
     )
 
 
-def revoked_without_successor(practitioner: Practitioner) -> Certificate | None:
-    """The latest revoked certificate of a record that has no active certificate, else None."""
-    certificates = practitioner.certificates.defer(*stored_bytes())
-    if certificates.filter(state=CertificateState.ACTIVE).exists():
+def revoked_without_successor(practitioner: Practitioner, active: Certificate | None) -> Certificate | None:
+    """The latest revoked certificate of a record whose active certificate is ``active`` (as the caller
+    already read it, ``selectors.certificate_status``): None when there is one."""
+    if active is not None:
         return None
-    return certificates.filter(state=CertificateState.REVOKED).order_by("-revoked_at", "-pk").first()
+    revoked = practitioner.certificates.defer(*stored_bytes()).filter(state=CertificateState.REVOKED)
+    return revoked.order_by("-revoked_at", "-pk").first()

@@ -30,7 +30,7 @@ register = template.Library()
 def _status_and_revocation(practitioner) -> dict:
     """The active certificate's status and, when there is none, the revoked certificate that ended it."""
     status = selectors.certificate_status(practitioner)
-    return {"status": status, "revoked": revocation.revoked_without_successor(practitioner) if status.certificate is None else None}
+    return {"status": status, "revoked": revocation.revoked_without_successor(practitioner, status.certificate)}
 
 
 @register.inclusion_tag("ehealth_certs/includes/certificate_button.html", takes_context=True)
@@ -95,7 +95,7 @@ def certificate_lifecycle(context, practitioner):
         "status": status.status,
         "renewal": renewal.renewal_panel(practitioner) if can_manage else None,
         "closure": renewal.last_renewal(practitioner),
-        "revoked": revocation.revoked_without_successor(practitioner),
+        "revoked": revocation.revoked_without_successor(practitioner, status.certificate),
         "revocable": _revocable(practitioner, status.certificate) if can_manage else None,
     }
 

@@ -63,7 +63,9 @@ def test_a_superseded_certificate_can_be_recorded_as_revoked(practitioner_record
 
     assert Certificate.objects.get(pk=old.pk).state == CertificateState.REVOKED
     assert Certificate.objects.get(pk=new.pk).state == CertificateState.ACTIVE
-    assert revocation.revoked_without_successor(practitioner_record) is None  # a certificate is active
+    active = selectors.active_certificate(practitioner_record)
+    assert active.pk == new.pk
+    assert revocation.revoked_without_successor(practitioner_record, active) is None  # a certificate is active
 
 
 def test_an_older_certificate_revoked_after_the_active_one_was_removed_shows_as_revoked_on_the_button_and_panel(
