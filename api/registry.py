@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Literal
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
@@ -16,7 +15,7 @@ from ninja import Field, Query, Router, Schema
 
 from ehealth_certs.selectors import attach_certificate_status
 from practitioners import access
-from practitioners.filters import PractitionerFilter
+from practitioners.filters import ACTIVE_CHOICES, YES_NO_CHOICES, PractitionerFilter
 from practitioners.models import Practitioner, Profession
 from practitioners.selectors import running_periods
 
@@ -24,7 +23,7 @@ from . import calls
 from .auth import require
 from .errors import ApiError, not_found, unknown_practitioner
 from .models import Scope
-from .schemas import CertificateStatusCode, ErrorOut, InamiAnswer, PractitionerDetail, PractitionerPage
+from .schemas import CertificateStatusCode, ErrorOut, codes_of, InamiAnswer, PractitionerDetail, PractitionerPage
 
 router = Router(tags=["practitioners"])
 
@@ -33,13 +32,17 @@ ROW_FIELDS = ("public_id", "last_name", "first_names", "birth_date", "niss", "is
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 
 
+# The list page's sort parameters, each ascending then descending ("-name").
+ORDERINGS = [order for param in PractitionerFilter.base_filters["ordering"].param_map for order in (param, f"-{param}")]
+
+
 class ListQuery(Schema):
     q: str | None = Field(None, description="Names, NISS, INAMI or enterprise number, as the list page's search")
     profession: Profession | None = None
-    conventioned: Literal["yes", "no"] | None = Field(None, description="Conventioned today")
-    status: Literal["active", "inactive", "all"] = "active"
+    conventioned: codes_of(YES_NO_CHOICES) | None = Field(None, description="Conventioned today")
+    status: codes_of(ACTIVE_CHOICES) = "active"
     certificate: CertificateStatusCode | None = Field(None, description="The eHealth certificate's status")
-    ordering: Literal["name", "-name", "birth_date", "-birth_date", "niss", "-niss", "inami", "-inami"] | None = None
+    ordering: codes_of(ORDERINGS) | None = None
     page: int = Field(1, ge=1)
     page_size: int = Field(settings.PRACTITIONERS_PAGE_SIZE, ge=1, le=settings.PRACTITIONERS_MAX_PAGE_SIZE)
 

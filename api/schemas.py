@@ -16,9 +16,18 @@ from typing import Literal
 from pydantic import BaseModel as Schema
 from pydantic import Field
 
-from practitioners.models import Profession
+from ehealth_certs.models import EncryptionKeyStatus, Environment, RevocationCheck
+from ehealth_certs.selectors import STATUS_CHOICES
+from practitioners.models import Profession, Sex
 
-CertificateStatusCode = Literal["none", "valid", "expiring", "expired"]
+
+def codes_of(choices) -> type:
+    """A Literal of the codes of ``choices`` (pairs, or a TextChoices' values), taken from where they
+    are defined, so that the schema cannot drift from them."""
+    return Literal[tuple(code if isinstance(code, str) else code[0] for code in choices)]
+
+
+CertificateStatusCode = codes_of(STATUS_CHOICES)
 
 
 class InamiOnDay(Schema):
@@ -74,7 +83,7 @@ class PractitionerDetail(Schema):
     first_names: str
     initials: str | None = None
     birth_date: datetime.date | None = None
-    sex: Literal["M", "F"] | None = None
+    sex: codes_of(Sex.values) | None = None
     language: str
     salutation: str | None = None
     category: str | None = None
@@ -108,17 +117,17 @@ class RevocationOut(Schema):
 
 class ActiveCertificate(Schema):
     id: uuid.UUID
-    environment: Literal["production", "acceptance"]
+    environment: codes_of(Environment.values)
     subject: str
     serial_number: str = Field(description="Lowercase hexadecimal")
     fingerprint_sha256: str
     valid_from: datetime.datetime
     valid_until: datetime.datetime
     renewal_window_starts: datetime.datetime = Field(description="From when the certificate is due for renewal")
-    encryption_key: Literal["present", "missing", "irregular", "unknown"] = Field(
+    encryption_key: codes_of(EncryptionKeyStatus.values) = Field(
         description="The keystore's encryption (ETK) key, as found at import"
     )
-    revocation_check: Literal["good", "revoked", "unknown", "not_checked"] = Field(
+    revocation_check: codes_of(RevocationCheck.values) = Field(
         description="The certification authority's OCSP answer at the last check"
     )
     revocation_checked_at: datetime.datetime | None = None
