@@ -9,11 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import MAX_REQUESTS_PER_MINUTE, Scope, ServiceToken
-
-# The model's constraints say the same.
-NO_SCOPE_MESSAGE = _("Choose at least one thing the token may read.")
-NAME_TAKEN_MESSAGE = _("A token that is not revoked already has this name.")
+from .models import MAX_REQUESTS_PER_MINUTE, NO_SCOPE_MESSAGE, Scope, ServiceToken, scope_flags
 
 
 def _model_field(name: str):
@@ -39,9 +35,7 @@ class ServiceTokenForm(forms.Form):
         data = super().clean()
         if not self.errors:
             candidate = ServiceToken(
-                name=data["name"], can_read_registry=Scope.REGISTRY in data["scopes"],
-                can_read_certificates=Scope.CERTIFICATES in data["scopes"],
-                requests_per_minute=data["requests_per_minute"],
+                name=data["name"], **scope_flags(data["scopes"]), requests_per_minute=data["requests_per_minute"]
             )
             try:
                 candidate.validate_constraints()

@@ -22,6 +22,16 @@ class Scope(models.TextChoices):
 
 
 MAX_REQUESTS_PER_MINUTE = 100_000
+# Each scope's column: the form, the service and ``ServiceToken.scopes`` read this one map.
+SCOPE_FIELDS = {Scope.REGISTRY: "can_read_registry", Scope.CERTIFICATES: "can_read_certificates"}
+# What the constraints say, said by the form too (before saving, next to the field concerned).
+NAME_TAKEN_MESSAGE = _("A token that is not revoked already has this name.")
+NO_SCOPE_MESSAGE = _("Choose at least one thing the token may read.")
+
+
+def scope_flags(scopes) -> dict[str, bool]:
+    """The scope columns of a token that may read ``scopes``."""
+    return {field: scope in scopes for scope, field in SCOPE_FIELDS.items()}
 
 
 class ServiceToken(models.Model):
@@ -61,12 +71,12 @@ class ServiceToken(models.Model):
                 fields=["name"],
                 condition=Q(revoked_at__isnull=True),
                 name="service_token_name_unique_while_valid",
-                violation_error_message=_("A token that is not revoked already has this name."),
+                violation_error_message=NAME_TAKEN_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=Q(can_read_registry=True) | Q(can_read_certificates=True),
                 name="service_token_has_a_scope",
-                violation_error_message=_("Choose at least one thing the token may read."),
+                violation_error_message=NO_SCOPE_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=Q(requests_per_minute__gte=1, requests_per_minute__lte=MAX_REQUESTS_PER_MINUTE),
@@ -87,11 +97,7 @@ class ServiceToken(models.Model):
 
     @property
     def scopes(self) -> frozenset[str]:
-        return frozenset(
-            scope for scope, granted in (
-                (Scope.REGISTRY, self.can_read_registry), (Scope.CERTIFICATES, self.can_read_certificates),
-            ) if granted
-        )
+        return frozenset(scope for scope, field in SCOPE_FIELDS.items() if getattr(self, field))
 
     def get_scopes_display(self) -> list[str]:
         labels = dict(Scope.choices)

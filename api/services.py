@@ -20,7 +20,7 @@ from audit.models import EventKind
 from audit.services import record_event
 from oxygen.errors import Refused
 
-from .models import Scope, ServiceToken
+from .models import ServiceToken, scope_flags
 
 TOKEN_PREFIX = "oxy_"
 SHOWN_CHARACTERS = 12  # "oxy_" and 8 random characters: tells tokens apart, never enough to guess one
@@ -51,8 +51,7 @@ def create_token(
     text = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ServiceToken(
         name=name.strip(), prefix=text[:SHOWN_CHARACTERS], token_hash=hash_of(text),
-        can_read_registry=Scope.REGISTRY in scopes, can_read_certificates=Scope.CERTIFICATES in scopes,
-        requests_per_minute=requests_per_minute, created_at=timezone.now(), created_by=actor,
+        **scope_flags(scopes), requests_per_minute=requests_per_minute, created_at=timezone.now(), created_by=actor,
     )
     try:
         with transaction.atomic():

@@ -20,8 +20,8 @@ from oxygen.errors import Refused
 from practitioners.access import MANAGE_SERVICE_TOKENS, AccessRequiredMixin
 
 from . import services
-from .forms import NAME_TAKEN_MESSAGE, ServiceTokenForm
-from .models import ServiceToken
+from .forms import ServiceTokenForm
+from .models import NAME_TAKEN_MESSAGE, ServiceToken
 
 
 
