@@ -17,6 +17,7 @@ import uuid
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -25,13 +26,13 @@ from ninja.renderers import JSONRenderer
 
 from practitioners import access
 from practitioners.fhir import FHIR_JSON, codes, practitioner_resource, practitioner_role_resources, searchset_bundle
-from practitioners.models import Practitioner
 
-from . import calls, errors
+from . import errors
 from .auth import PracticeUser, ServiceTokenAuth, require
-from .errors import ApiError, unknown_practitioner
+from .errors import ApiError
 from .models import Scope
 from .rate_limit import TokenRateThrottle
+from .registry import find_practitioner, practitioner_or_404
 
 ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 429: "throttled"}
 REFERENCE = re.compile(r"^(?:.*/)?(?:Practitioner/)?([0-9A-Fa-f-]{32,36})$")
@@ -68,15 +69,7 @@ unknown_address = errors.install(api, render=operation_outcome)
 
 
 def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/fhir")
-
-
-def _record(request: HttpRequest, public_id: uuid.UUID | None) -> Practitioner | None:
-    record = Practitioner.objects.filter(public_id=public_id).first() if public_id else None
-    if record is not None:
-        calls.concerns(request, record)
-        prefetch_related_objects([record], "inami_periods")
-    return record
+    return request.build_absolute_uri(reverse("fhir:api-root"))
 
 
 def _uuid(text: str) -> uuid.UUID | None:
@@ -88,10 +81,9 @@ def _uuid(text: str) -> uuid.UUID | None:
 
 @api.get("/Practitioner/{uuid:public_id}", url_name="practitioner", summary="A practitioner (BePractitioner)", tags=["FHIR"])
 def read_practitioner(request: HttpRequest, public_id: uuid.UUID):
-    record = _record(request, public_id)
-    if record is None:
-        raise unknown_practitioner()
+    record = practitioner_or_404(request, public_id)
     require(request, Scope.REGISTRY, access.MANAGE_REGISTRY, record)
+    prefetch_related_objects([record], "inami_periods")  # its NIHDI identifiers
     return practitioner_resource(record)
 
 
@@ -102,7 +94,8 @@ def search_practitioner_roles(
     if not practitioner:
         raise ApiError(400, "bad_parameter", _("Say whose roles: ?practitioner={id}."))
     match = REFERENCE.match(practitioner.strip())
-    record = _record(request, _uuid(match.group(1)) if match else None)
+    public_id = _uuid(match.group(1)) if match else None
+    record = find_practitioner(request, public_id) if public_id else None
     require(request, Scope.REGISTRY, access.MANAGE_REGISTRY, record)
     roles = practitioner_role_resources(record) if record is not None else []
     return searchset_bundle(

@@ -47,11 +47,18 @@ class ListQuery(Schema):
     page_size: int = Field(settings.PRACTITIONERS_PAGE_SIZE, ge=1, le=settings.PRACTITIONERS_MAX_PAGE_SIZE)
 
 
-def practitioner_or_404(request: HttpRequest, public_id: uuid.UUID) -> Practitioner:
+def find_practitioner(request: HttpRequest, public_id: uuid.UUID) -> Practitioner | None:
+    """The record with this public id, noted as what the call concerns; None when there is none."""
     record = Practitioner.objects.filter(public_id=public_id).first()
+    if record is not None:
+        calls.concerns(request, record)
+    return record
+
+
+def practitioner_or_404(request: HttpRequest, public_id: uuid.UUID) -> Practitioner:
+    record = find_practitioner(request, public_id)
     if record is None:
         raise unknown_practitioner()
-    calls.concerns(request, record)
     return record
 
 

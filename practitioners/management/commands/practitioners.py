@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import URLValidator
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -25,8 +26,9 @@ from practitioners.registry_csv import MAX_IMPORT_BYTES, export_practitioners_cs
 
 USAGE_ERROR = 2
 INVALID_FILE = 1
-FHIR_PATH = "/fhir"
-"""Where the API serves FHIR on the site: the default base of the exported entries' fullUrls."""
+# Where the API serves FHIR on the site (a URL name: the registry imports nothing from the API), the
+# default base of the exported entries' fullUrls.
+FHIR_BASE_URL_NAME = "fhir:api-root"
 
 
 class Command(BaseCommand):
@@ -55,7 +57,7 @@ class Command(BaseCommand):
         if action == "import":
             self._import(file, options.get("user"))
         else:
-            self._export(file, options["export_format"], options["base_url"] or settings.SITE_URL + FHIR_PATH)
+            self._export(file, options["export_format"], options["base_url"] or settings.SITE_URL + reverse(FHIR_BASE_URL_NAME))
 
     def _import(self, file: str, username: str | None) -> None:
         user = None
