@@ -1,16 +1,18 @@
 """Each token's own rate limit: at most ``requests_per_minute`` calls per calendar minute.
 
-A fixed window counted in the shared cache (one ``add`` and one atomic ``incr`` per call): a busy
-program costs two cache round trips, where a sliding log (ninja's own throttles) would read and write
-a list of every call's time. Logged-in users are not limited here, as on the pages.
+A fixed window counted in the shared cache (``oxygen.throttle.count_one``: one ``add`` and one atomic
+``incr`` per call): a busy program costs two cache round trips, where a sliding log (ninja's own
+throttles) would read and write a list of every call's time. Logged-in users are not limited here,
+as on the pages.
 """
 from __future__ import annotations
 
 import time
 
-from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
+
+from oxygen.throttle import count_one
 
 from .models import ServiceToken
 
@@ -23,16 +25,8 @@ class TokenRateThrottle(BaseThrottle):
         token = getattr(request, "auth", None)
         if not isinstance(token, ServiceToken):
             return True
-        now = time.time()
-        window = int(now // WINDOW_SECONDS)
-        key = f"{PREFIX}:{token.pk}:{window}"
-        cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between the two calls: count again from this call
-            cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
-            count = cache.incr(key)
-        return count <= token.requests_per_minute
+        window = int(time.time() // WINDOW_SECONDS)
+        return count_one(f"{PREFIX}:{token.pk}:{window}", WINDOW_SECONDS * 2) <= token.requests_per_minute
 
     def wait(self) -> float:
         """Seconds until the current minute ends (ninja sends them as ``Retry-After``)."""

@@ -70,12 +70,18 @@ def _count(counter: _Counter, now: datetime) -> int:
     if start is not None and start + _window() <= now.timestamp():  # the window has ended: a new one begins
         cache.delete_many([count_key, start_key])
     cache.add(start_key, now.timestamp(), timeout=_window())
-    cache.add(count_key, 0, timeout=_window())
+    return count_one(count_key, _window())
+
+
+def count_one(key: str, timeout: int) -> int:
+    """Add one to the shared counter ``key`` (created at 0, living ``timeout`` seconds, when absent) and
+    return the new count: atomic on Redis and in the local-memory cache."""
+    cache.add(key, 0, timeout=timeout)
     try:
-        return cache.incr(count_key)
-    except ValueError:  # the window ended between the two calls: this attempt opens a new one
-        cache.add(count_key, 0, timeout=_window())
-        return cache.incr(count_key)
+        return cache.incr(key)
+    except ValueError:  # it expired (or was evicted) between the two calls: this one starts it again
+        cache.add(key, 0, timeout=timeout)
+        return cache.incr(key)
 
 
 def _give_back(counter: _Counter) -> None:
