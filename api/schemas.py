@@ -30,7 +30,9 @@ def codes_of(choices) -> type:
 CertificateStatusCode = codes_of(STATUS_CHOICES)
 
 
-class InamiOnDay(Schema):
+class InamiPeriodOut(Schema):
+    """An INAMI number held for one profession over a period (an open end: still running)."""
+
     inami_number: str = Field(description="11 digits")
     profession: Profession
     conventioned: bool
@@ -50,7 +52,7 @@ class PractitionerRow(Schema):
     birth_date: datetime.date | None = None
     niss: str | None = None
     is_active: bool
-    inami_today: InamiOnDay | None = Field(None, description="The INAMI period running today (the most recently started)")
+    inami_today: InamiPeriodOut | None = Field(None, description="The INAMI period running today (the most recently started)")
     conventioned_today: bool = Field(description="Conventioned in any period running today")
     certificate: CertificateSummary
 
@@ -67,14 +69,6 @@ class Address(Schema):
     street: str | None = None
     postcode: str | None = None
     municipality: str | None = None
-
-
-class InamiPeriodOut(Schema):
-    profession: Profession
-    inami_number: str
-    start_date: datetime.date
-    end_date: datetime.date | None = None
-    conventioned: bool
 
 
 class PractitionerDetail(Schema):
@@ -100,11 +94,11 @@ class PractitionerDetail(Schema):
     treatment_types: list[str] = Field(description="Codes of the treatment-record types")
     is_active: bool
     inami_periods: list[InamiPeriodOut]
-    inami_today: InamiOnDay | None = None
+    inami_today: InamiPeriodOut | None = None
     conventioned_today: bool
 
 
-class InamiAnswer(InamiOnDay):
+class InamiAnswer(InamiPeriodOut):
     practitioner: uuid.UUID
     on: datetime.date
 
